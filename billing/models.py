@@ -1,0 +1,129 @@
+"""Money received and documents issued. Issued invoices never change."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import store_currency
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("Cash")
+    CARD = "card", _("Card terminal")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CHEQUE = "cheque", _("Cheque")
+    ONLINE = "online", _("Online")
+
+
+class PaymentKind(models.TextChoices):
+    PAYMENT = "payment", _("Payment")
+    REFUND = "refund", _("Refund")
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    VERIFIED = "verified", _("Verified")
+    FAILED = "failed", _("Failed")
+
+
+class Payment(models.Model):
+    """Money in (a payment) or out (a refund) for one order; ``amount`` is always positive."""
+
+    Method = PaymentMethod
+    Kind = PaymentKind
+    Status = PaymentStatus
+    order = models.ForeignKey("orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField(_("kind"), max_length=10, choices=PaymentKind.choices, default=PaymentKind.PAYMENT)
+    method = models.CharField(_("method"), max_length=16, choices=PaymentMethod.choices)
+    status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.VERIFIED)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default=store_currency)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    provider = models.CharField(_("provider"), max_length=40, blank=True)
+    provider_payment_id = models.CharField(_("provider payment id"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(
+                fields=["provider", "provider_payment_id"],
+                condition=~Q(provider_payment_id=""),
+                name="payment_unique_provider_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency}"
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+
+
+class InvoiceStatus(models.TextChoices):
+    PENDING = "pending", _("Rendering")
+    READY = "ready", _("Ready")
+
+
+class InvoiceSequence(models.Model):
+    """The last number used per series and year; locked while a number is taken (gapless)."""
+
+    series = models.CharField(_("series"), max_length=10)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("invoice sequence")
+        verbose_name_plural = _("invoice sequences")
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="invoicesequence_unique_series_year")]
+
+    def __str__(self) -> str:
+        return f"{self.series}-{self.year}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    """An issued invoice or credit note with a snapshot of everything printed on it."""
+
+    Kind = InvoiceKind
+    Status = InvoiceStatus
+    order = models.ForeignKey("orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="invoices")
+    kind = models.CharField(_("kind"), max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
+    corrects = models.ForeignKey(
+        "self", verbose_name=_("corrects invoice"), null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    series = models.CharField(_("series"), max_length=10)
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence_number = models.PositiveIntegerField(_("sequence number"))
+    number = models.CharField(_("number"), max_length=30, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.PENDING)
+    currency = models.CharField(_("currency"), max_length=3, default=store_currency)
+    net_amount = models.DecimalField(_("net"), max_digits=12, decimal_places=2)
+    tax_amount = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2)
+    total_amount = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    snapshot = models.JSONField(_("snapshot"), default=dict)
+    issued_at = models.DateTimeField(_("issued"))
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="invoices/%Y/", blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    email_error = models.CharField(_("last e-mail error"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year", "sequence_number"], name="invoice_unique_series_year_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,0 +1,192 @@
+"""The catalogue: what is sold, on which channel, at which price, with which tax."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+def store_currency() -> str:
+    return settings.STORE_CURRENCY
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class TaxCategory(models.TextChoices):
+    """EN 16931 VAT category codes (UNCL5305) we use."""
+
+    STANDARD = "S", _("Standard rate")
+    ZERO = "Z", _("Zero rated")
+    EXEMPT = "E", _("Exempt")
+
+
+class TaxRate(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    rate = models.DecimalField(_("rate (%)"), max_digits=5, decimal_places=2)
+    category = models.CharField(
+        _("VAT category"), max_length=2, choices=TaxCategory.choices, default=TaxCategory.STANDARD
+    )
+
+    class Meta:
+        ordering = ["-rate"]
+        verbose_name = _("tax rate")
+        verbose_name_plural = _("tax rates")
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gte=0) & Q(rate__lt=100), name="taxrate_rate_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.rate}%)"
+
+
+class PriceList(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    currency = models.CharField(_("currency"), max_length=3, default=store_currency)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("price list")
+        verbose_name_plural = _("price lists")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products")
+    description = models.TextField(_("description"), blank=True)
+    tax_rate = models.ForeignKey(TaxRate, verbose_name=_("tax rate"), on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Variant(TimeStampedModel):
+    """A sellable unit with its own SKU (a size, a colour)."""
+
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    barcode = models.CharField(_("barcode"), max_length=64, blank=True, db_index=True)
+    name = models.CharField(_("variant name"), max_length=100, blank=True, help_text=_("e.g. “M / Blue”"))
+    weight_grams = models.PositiveIntegerField(_("weight (g)"), default=0)
+    allow_backorder = models.BooleanField(
+        _("allow backorder"), default=False, help_text=_("Accept orders when it is out of stock.")
+    )
+    low_stock_threshold = models.PositiveIntegerField(_("low stock threshold"), default=5)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sku"]
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
+        constraints = [
+            models.UniqueConstraint(fields=["barcode"], condition=~Q(barcode=""), name="variant_barcode_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} · {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.product.name} {self.name}".strip()
+
+
+class Price(models.Model):
+    """The unit net price of a variant in a price list, from a quantity on (wholesale tiers)."""
+
+    price_list = models.ForeignKey(PriceList, verbose_name=_("price list"), on_delete=models.CASCADE, related_name="prices")
+    variant = models.ForeignKey(Variant, verbose_name=_("variant"), on_delete=models.CASCADE, related_name="prices")
+    min_quantity = models.PositiveIntegerField(_("from quantity"), default=1)
+    amount = models.DecimalField(_("unit price (net)"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["price_list", "variant", "min_quantity"]
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
+        constraints = [
+            models.UniqueConstraint(fields=["price_list", "variant", "min_quantity"], name="price_unique_tier"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="price_amount_not_negative"),
+            models.CheckConstraint(condition=Q(min_quantity__gte=1), name="price_min_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant.sku} ≥{self.min_quantity}: {self.amount}"
+
+
+class ChannelKind(models.TextChoices):
+    WEB = "web", _("Web storefront")
+    PHONE = "phone", _("Phone")
+    IN_PERSON = "in_person", _("In person")
+    WHOLESALE = "wholesale", _("Wholesale (B2B)")
+    MARKETPLACE = "marketplace", _("Marketplace / API")
+
+
+class Channel(models.Model):
+    """Where an order comes from; it has its own prices and its own catalogue."""
+
+    Kind = ChannelKind
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=ChannelKind.choices)
+    price_list = models.ForeignKey(PriceList, verbose_name=_("price list"), on_delete=models.PROTECT, related_name="channels")
+    products = models.ManyToManyField(Product, verbose_name=_("products sold"), related_name="channels", blank=True)
+    requires_payment = models.BooleanField(
+        _("requires payment"), default=True, help_text=_("Unpaid orders are cancelled after the payment deadline.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerGroup(models.Model):
+    """A group of customers with their own price list (a B2B group overrides the channel's)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    price_list = models.ForeignKey(
+        PriceList, verbose_name=_("price list"), null=True, blank=True, on_delete=models.PROTECT, related_name="groups"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("customer group")
+        verbose_name_plural = _("customer groups")
+
+    def __str__(self) -> str:
+        return self.name

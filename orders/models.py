@@ -1,0 +1,280 @@
+"""Customers and orders: the record of every sale, whatever its source.
+
+An order has three axes. ``status`` is the lifecycle the merchant steers, and moves only
+along ``ORDER_TRANSITIONS`` through ``orders.services``. ``payment_status`` and
+``fulfilment_status`` are derived from payments and shipments by the services that record
+those, never set by hand.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import TimeStampedModel, store_currency
+
+
+class Customer(TimeStampedModel):
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True, db_index=True)
+    company_name = models.CharField(_("company"), max_length=200, blank=True)
+    vat_id = models.CharField(_("VAT id"), max_length=40, blank=True)
+    group = models.ForeignKey(
+        "catalog.CustomerGroup", verbose_name=_("customer group"), null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms (days)"), null=True, blank=True, help_text=_("Wholesale on terms: invoiced at placement, due after this many days.")
+    )
+    accepts_marketing = models.BooleanField(_("accepts marketing e-mail"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="customer_email_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.company_name or self.email or _("Walk-in customer")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Address(models.Model):
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="addresses")
+    name = models.CharField(_("name"), max_length=200)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    line1 = models.CharField(_("address line 1"), max_length=200)
+    line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20)
+    city = models.CharField(_("city"), max_length=100)
+    country = models.CharField(_("country"), max_length=2, default="DE", help_text=_("ISO 3166 two-letter code"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    is_default_shipping = models.BooleanField(_("default shipping address"), default=False)
+    is_default_billing = models.BooleanField(_("default billing address"), default=False)
+
+    class Meta:
+        ordering = ["-is_default_shipping", "id"]
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.line1}, {self.postal_code} {self.city}"
+
+    def as_snapshot(self) -> dict[str, str]:
+        fields = ("name", "company", "line1", "line2", "postal_code", "city", "country", "phone")
+        return {f: getattr(self, f) for f in fields}
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PLACED = "placed", _("Placed")
+    PROCESSING = "processing", _("Processing")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PaymentStatus(models.TextChoices):
+    UNPAID = "unpaid", _("Unpaid")
+    PARTIALLY_PAID = "partially_paid", _("Partially paid")
+    PAID = "paid", _("Paid")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class FulfilmentStatus(models.TextChoices):
+    UNFULFILLED = "unfulfilled", _("Unfulfilled")
+    PARTIALLY_FULFILLED = "partially_fulfilled", _("Partially fulfilled")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    DELIVERED = "delivered", _("Delivered")
+
+
+# The one table of allowed status changes; read by the services, the forms, the admin and
+# the README's diagram (a test keeps the diagram and this table in step).
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    OrderStatus.DRAFT: frozenset({OrderStatus.PLACED, OrderStatus.CANCELLED}),
+    OrderStatus.PLACED: frozenset({OrderStatus.PROCESSING, OrderStatus.COMPLETED, OrderStatus.CANCELLED}),
+    OrderStatus.PROCESSING: frozenset({OrderStatus.COMPLETED, OrderStatus.CANCELLED}),
+    OrderStatus.COMPLETED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+
+
+def new_tracking_code() -> str:
+    """128 random bits, URL-safe: the customer's only key to their order."""
+    return secrets.token_urlsafe(16)
+
+
+class OrderQuerySet(models.QuerySet):
+    def placed(self):
+        """Orders that count as sales: placed and not cancelled (drafts are not sales)."""
+        return self.exclude(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED])
+
+    def open(self):
+        """Orders someone still has to act on."""
+        return self.filter(status__in=[OrderStatus.PLACED, OrderStatus.PROCESSING])
+
+
+class Order(TimeStampedModel):
+    Status = OrderStatus
+    PaymentStatus = PaymentStatus
+    FulfilmentStatus = FulfilmentStatus
+
+    number = models.CharField(_("number"), max_length=20, unique=True, null=True, editable=False)
+    tracking_code = models.CharField(_("tracking code"), max_length=32, unique=True, default=new_tracking_code, editable=False)
+    channel = models.ForeignKey("catalog.Channel", verbose_name=_("channel"), on_delete=models.PROTECT, related_name="orders")
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
+    external_reference = models.CharField(_("external reference"), max_length=100, blank=True)
+
+    status = models.CharField(_("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.DRAFT, db_index=True)
+    payment_status = models.CharField(
+        _("payment status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID, db_index=True
+    )
+    fulfilment_status = models.CharField(
+        _("fulfilment status"), max_length=20, choices=FulfilmentStatus.choices, default=FulfilmentStatus.UNFULFILLED, db_index=True
+    )
+
+    # Snapshot of who ordered and where it goes, as they were when the order was placed.
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    customer_name = models.CharField(_("customer name"), max_length=200, blank=True)
+    billing_address = models.JSONField(_("billing address"), default=dict, blank=True)
+    shipping_address = models.JSONField(_("shipping address"), default=dict, blank=True)
+
+    shipping_method = models.ForeignKey(
+        "shipping.ShippingMethod", verbose_name=_("shipping method"), null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    pickup_location = models.ForeignKey(
+        "inventory.Location", verbose_name=_("pickup location"), null=True, blank=True, on_delete=models.PROTECT, related_name="pickup_orders"
+    )
+
+    currency = models.CharField(_("currency"), max_length=3, default=store_currency)
+    subtotal_amount = models.DecimalField(_("subtotal (net)"), max_digits=12, decimal_places=2, default=0)
+    discount_amount = models.DecimalField(_("discount (net)"), max_digits=12, decimal_places=2, default=0)
+    shipping_amount = models.DecimalField(_("shipping (net)"), max_digits=12, decimal_places=2, default=0)
+    shipping_tax_rate = models.DecimalField(_("shipping VAT rate (%)"), max_digits=5, decimal_places=2, default=0)
+    tax_amount = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2, default=0)
+    total_amount = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=0)
+
+    notes = models.TextField(_("internal notes"), blank=True)
+    needs_review = models.BooleanField(_("needs review"), default=False, db_index=True)
+    review_reasons = models.JSONField(_("review reasons"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    placed_at = models.DateTimeField(_("placed"), null=True, blank=True, db_index=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [
+            models.Index(fields=["channel", "placed_at"], name="order_channel_placed"),
+            models.Index(fields=["status", "placed_at"], name="order_status_placed"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=OrderStatus.values), name="order_status_valid"),
+            models.CheckConstraint(condition=Q(payment_status__in=PaymentStatus.values), name="order_payment_status_valid"),
+            models.CheckConstraint(
+                condition=Q(fulfilment_status__in=FulfilmentStatus.values), name="order_fulfilment_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(total_amount__gte=0), name="order_total_not_negative"),
+            models.UniqueConstraint(
+                fields=["channel", "external_reference"],
+                condition=~Q(external_reference=""),
+                name="order_unique_channel_external_reference",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=OrderStatus.DRAFT) | Q(number__isnull=False), name="order_number_after_draft"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or _("Draft %(id)s") % {"id": self.pk}
+
+    def can_become(self, new_status: str) -> bool:
+        return new_status in ORDER_TRANSITIONS[self.status]
+
+    @property
+    def is_pickup(self) -> bool:
+        return self.pickup_location_id is not None
+
+
+class OrderLine(models.Model):
+    """One variant on an order, with the names, price and tax as they were when sold."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("catalog.Variant", verbose_name=_("variant"), null=True, on_delete=models.SET_NULL, related_name="order_lines")
+    sku = models.CharField(_("SKU"), max_length=64)
+    product_name = models.CharField(_("product"), max_length=200)
+    variant_name = models.CharField(_("variant"), max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    quantity_backordered = models.PositiveIntegerField(_("backordered"), default=0)
+    unit_price_amount = models.DecimalField(_("unit price (net)"), max_digits=12, decimal_places=2)
+    tax_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
+    tax_category = models.CharField(_("VAT category"), max_length=2, default="S")
+    line_total_amount = models.DecimalField(_("line total (net)"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_backordered__lte=models.F("quantity")), name="orderline_backorder_within_quantity"
+            ),
+            models.CheckConstraint(condition=Q(unit_price_amount__gte=0), name="orderline_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+    @property
+    def description(self) -> str:
+        return f"{self.product_name} {self.variant_name}".strip()
+
+
+class OrderEventKind(models.TextChoices):
+    STATUS = "status", _("Status changed")
+    PLACED = "placed", _("Placed")
+    NOTE = "note", _("Note")
+    PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
+    REFUNDED = "refunded", _("Refunded")
+    INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
+    EMAIL_SENT = "email_sent", _("E-mail sent")
+    SHIPMENT = "shipment", _("Shipment")
+    STOCK = "stock", _("Stock")
+
+
+class OrderEvent(models.Model):
+    """The order's timeline: who did what, when. Append-only."""
+
+    Kind = OrderEventKind
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=OrderEventKind.choices)
+    old_value = models.CharField(_("from"), max_length=40, blank=True)
+    new_value = models.CharField(_("to"), max_length=40, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message or self.new_value}"

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from orders import views
+
+app_name = "orders"
+
+urlpatterns = [
+    path("", views.dashboard_view, name="dashboard"),
+]

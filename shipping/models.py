@@ -1,0 +1,124 @@
+"""How orders leave: delivery methods and pickup, shipments, and their tracking events."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ShippingMethodKind(models.TextChoices):
+    DELIVERY = "delivery", _("Delivery")
+    PICKUP = "pickup", _("Pickup in store")
+
+
+class ShippingMethod(models.Model):
+    Kind = ShippingMethodKind
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=ShippingMethodKind.choices, default=ShippingMethodKind.DELIVERY)
+    carrier = models.CharField(_("carrier"), max_length=60, blank=True)
+    price_amount = models.DecimalField(_("price (net)"), max_digits=12, decimal_places=2, default=0)
+    free_above_amount = models.DecimalField(
+        _("free above subtotal"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    channels = models.ManyToManyField("catalog.Channel", verbose_name=_("channels"), related_name="shipping_methods", blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "price_amount", "name"]
+        verbose_name = _("shipping method")
+        verbose_name_plural = _("shipping methods")
+        constraints = [models.CheckConstraint(condition=Q(price_amount__gte=0), name="shippingmethod_price_not_negative")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShipmentStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    PACKED = "packed", _("Packed")
+    SHIPPED = "shipped", _("Shipped")
+    IN_TRANSIT = "in_transit", _("In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    DELIVERED = "delivered", _("Delivered")
+    EXCEPTION = "exception", _("Exception")
+    RETURNED = "returned", _("Returned to sender")
+    READY_FOR_PICKUP = "ready_for_pickup", _("Ready for pickup")
+    PICKED_UP = "picked_up", _("Picked up")
+
+
+class Shipment(models.Model):
+    Status = ShipmentStatus
+    order = models.ForeignKey("orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="shipments")
+    method = models.ForeignKey(ShippingMethod, verbose_name=_("method"), null=True, blank=True, on_delete=models.PROTECT, related_name="shipments")
+    location = models.ForeignKey("inventory.Location", verbose_name=_("ships from"), on_delete=models.PROTECT, related_name="shipments")
+    status = models.CharField(_("status"), max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING, db_index=True)
+    carrier = models.CharField(_("carrier"), max_length=60, blank=True)
+    tracking_number = models.CharField(_("carrier tracking number"), max_length=100, blank=True, db_index=True)
+    collected_by = models.CharField(_("collected by"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    packed_at = models.DateTimeField(_("packed"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        constraints = [models.CheckConstraint(condition=Q(status__in=ShipmentStatus.values), name="shipment_status_valid")]
+
+    def __str__(self) -> str:
+        return _("Shipment %(id)s") % {"id": self.pk}
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, verbose_name=_("shipment"), on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey("orders.OrderLine", verbose_name=_("order line"), on_delete=models.PROTECT, related_name="shipment_lines")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        verbose_name = _("shipment line")
+        verbose_name_plural = _("shipment lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="shipmentline_quantity_positive"),
+            models.UniqueConstraint(fields=["shipment", "order_line"], name="shipmentline_unique_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.order_line.sku}"
+
+
+class TrackingEventSource(models.TextChoices):
+    MANUAL = "manual", _("Entered by staff")
+    WEBHOOK = "webhook", _("Carrier webhook")
+    CSV = "csv", _("CSV import")
+
+
+class TrackingEvent(models.Model):
+    """What the carrier (or staff) said about a shipment. Append-only."""
+
+    Source = TrackingEventSource
+    shipment = models.ForeignKey(Shipment, verbose_name=_("shipment"), on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(_("status"), max_length=20, choices=ShipmentStatus.choices)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=TrackingEventSource.choices, default=TrackingEventSource.MANUAL)
+    external_id = models.CharField(_("carrier event id"), max_length=100, blank=True)
+    occurred_at = models.DateTimeField(_("occurred"))
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "external_id"], condition=~Q(external_id=""), name="trackingevent_unique_external_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
