@@ -1,0 +1,43 @@
+"""Create the Owner, Staff and Warehouse groups with their permissions."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+
+def create_roles(apps, schema_editor):
+    from orders.roles import APPS, OWNER, ROLE_PERMISSIONS
+
+    # Permissions are normally created after all migrations (post_migrate); make them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    owner, _ = Group.objects.get_or_create(name=OWNER)
+    owner.permissions.set(Permission.objects.filter(content_type__app_label__in=APPS))
+    for role, pairs in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = [Permission.objects.get(content_type__app_label=app, codename=code) for app, code in pairs]
+        group.permissions.set(wanted)
+
+
+def remove_roles(apps, schema_editor):
+    from orders.roles import OWNER, STAFF, WAREHOUSE
+
+    apps.get_model("auth", "Group").objects.filter(name__in=[OWNER, STAFF, WAREHOUSE]).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("orders", "0002_initial"),
+        ("billing", "0002_initial"),
+        ("shipping", "0001_initial"),
+        ("inventory", "0002_initial"),
+        ("catalog", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, remove_roles)]
