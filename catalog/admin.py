@@ -1,3 +1,224 @@
-from django.contrib import admin
+"""The catalogue in the Django admin: products with their variants, prices and channels.
 
-# Register your models here.
+The admin is the merchant's back-office until the dedicated pages land, so every
+changelist costs a fixed number of queries (``list_select_related`` and annotated counts)
+whatever the number of rows. Stock is shown here read-only: it changes through
+``inventory.services`` only, so that the ledger always explains the levels.
+"""
+
+from decimal import Decimal
+
+from django.contrib import admin
+from django.db.models import Count, QuerySet, Sum
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Category, Channel, CustomerGroup, Price, PriceList, Product, TaxRate, Variant
+from inventory.models import StockLevel
+
+
+def format_money(amount: Decimal | None, currency: str) -> str:
+    """Show an amount with its currency, formatted for the active locale ("1,234.50 EUR")."""
+    if amount is None:
+        return "—"
+    return f"{number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}"
+
+
+def order_link(order) -> str:
+    """The order's number as a link to its admin page, for rows that belong to an order."""
+    if order is None:
+        return "—"
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    return format_html('<a href="{}">{}</a>', url, str(order))
+
+
+# ------------------------------------------------------------------------------
+# Inlines
+# ------------------------------------------------------------------------------
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    fields = ("sku", "name", "barcode", "weight_grams", "allow_backorder", "low_stock_threshold", "is_active")
+    show_change_link = True
+
+
+class PriceInline(admin.TabularInline):
+    """Prices of a variant (on the variant page) or of a price list (on the price list page)."""
+
+    model = Price
+    extra = 0
+    fields = ("price_list", "variant", "min_quantity", "amount")
+    autocomplete_fields = ("variant",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Price]:
+        return super().get_queryset(request).select_related("price_list", "variant__product")
+
+
+class StockLevelInline(admin.TabularInline):
+    """Stock of a variant per location; read-only here (stock moves through inventory services)."""
+
+    model = StockLevel
+    extra = 0
+    fields = ("location", "on_hand", "reserved", "available", "low_stock_threshold")
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    @admin.display(description=_("available"))
+    def available(self, obj: StockLevel) -> int:
+        return obj.available
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StockLevel]:
+        return super().get_queryset(request).select_related("location", "variant__product")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+# ------------------------------------------------------------------------------
+# Model admins
+# ------------------------------------------------------------------------------
+@admin.register(TaxRate)
+class TaxRateAdmin(admin.ModelAdmin):
+    list_display = ("name", "rate", "category")
+    list_filter = ("category",)
+    search_fields = ("name",)
+
+
+@admin.register(PriceList)
+class PriceListAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "currency", "price_count")
+    search_fields = ("name", "code")
+    list_filter = ("currency",)
+    inlines = (PriceInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PriceList]:
+        return super().get_queryset(request).annotate(price_count=Count("prices", distinct=True))
+
+    @admin.display(description=_("prices"), ordering="price_count")
+    def price_count(self, obj: PriceList) -> int:
+        return obj.price_count
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "parent", "product_count")
+    list_select_related = ("parent",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("parent",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
+        return super().get_queryset(request).annotate(product_count=Count("products", distinct=True))
+
+    @admin.display(description=_("products"), ordering="product_count")
+    def product_count(self, obj: Category) -> int:
+        return obj.product_count
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("name", "category", "tax_rate", "variant_count", "is_active", "created_at")
+    list_display_links = ("name",)
+    list_filter = ("is_active", "category", "channels", "tax_rate")
+    list_select_related = ("category", "tax_rate")
+    search_fields = ("name", "slug", "variants__sku", "variants__barcode")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("category",)
+    date_hierarchy = "created_at"
+    inlines = (VariantInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        return super().get_queryset(request).annotate(variant_count=Count("variants", distinct=True))
+
+    @admin.display(description=_("variants"), ordering="variant_count")
+    def variant_count(self, obj: Product) -> int:
+        return obj.variant_count
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    list_display = (
+        "sku",
+        "product",
+        "name",
+        "barcode",
+        "total_on_hand",
+        "total_reserved",
+        "allow_backorder",
+        "is_active",
+    )
+    list_filter = ("is_active", "allow_backorder", "product__category", "product__is_active")
+    list_select_related = ("product",)
+    search_fields = ("sku", "barcode", "name", "product__name")
+    autocomplete_fields = ("product",)
+    date_hierarchy = "created_at"
+    inlines = (PriceInline, StockLevelInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Variant]:
+        # Both sums walk the same single join, so neither multiplies the other.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(total_on_hand=Sum("stock_levels__on_hand"), total_reserved=Sum("stock_levels__reserved"))
+        )
+
+    @admin.display(description=_("on hand"), ordering="total_on_hand")
+    def total_on_hand(self, obj: Variant) -> int:
+        return obj.total_on_hand or 0
+
+    @admin.display(description=_("reserved"), ordering="total_reserved")
+    def total_reserved(self, obj: Variant) -> int:
+        return obj.total_reserved or 0
+
+
+@admin.register(Price)
+class PriceAdmin(admin.ModelAdmin):
+    list_display = ("variant", "price_list", "min_quantity", "amount_display")
+    list_filter = ("price_list",)
+    list_select_related = ("variant__product", "price_list")
+    search_fields = ("variant__sku", "variant__product__name", "price_list__name", "price_list__code")
+    autocomplete_fields = ("variant",)
+
+    @admin.display(description=_("unit price (net)"), ordering="amount")
+    def amount_display(self, obj: Price) -> str:
+        return format_money(obj.amount, obj.price_list.currency)
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "kind", "price_list", "product_count", "requires_payment", "is_active")
+    list_filter = ("kind", "requires_payment", "is_active")
+    list_select_related = ("price_list",)
+    search_fields = ("name", "code")
+    autocomplete_fields = ("products",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Channel]:
+        return super().get_queryset(request).annotate(product_count=Count("products", distinct=True))
+
+    @admin.display(description=_("products sold"), ordering="product_count")
+    def product_count(self, obj: Channel) -> int:
+        return obj.product_count
+
+
+@admin.register(CustomerGroup)
+class CustomerGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "price_list", "customer_count")
+    list_select_related = ("price_list",)
+    search_fields = ("name",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CustomerGroup]:
+        return super().get_queryset(request).annotate(customer_count=Count("customers", distinct=True))
+
+    @admin.display(description=_("customers"), ordering="customer_count")
+    def customer_count(self, obj: CustomerGroup) -> int:
+        return obj.customer_count

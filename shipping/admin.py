@@ -1,3 +1,151 @@
-from django.contrib import admin
+"""Shipping methods, shipments and tracking in the Django admin.
 
-# Register your models here.
+A shipment's status and dates move through ``shipping.services`` (shipping consumes the
+reserved stock and moves the order's fulfilment status), so they are read-only here.
+Tracking events are what a carrier or a person said: they can be added, never changed.
+"""
+
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from catalog.admin import format_money, order_link
+from shipping.models import Shipment, ShipmentLine, ShippingMethod, TrackingEvent
+
+
+@admin.register(ShippingMethod)
+class ShippingMethodAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "kind", "carrier", "price_display", "free_above_display", "is_active")
+    list_filter = ("kind", "is_active", "carrier", "channels")
+    search_fields = ("name", "code", "carrier")
+    filter_horizontal = ("channels",)
+
+    @admin.display(description=_("price (net)"), ordering="price_amount")
+    def price_display(self, obj: ShippingMethod) -> str:
+        return format_money(obj.price_amount, settings.STORE_CURRENCY)
+
+    @admin.display(description=_("free above subtotal"), ordering="free_above_amount")
+    def free_above_display(self, obj: ShippingMethod) -> str:
+        return format_money(obj.free_above_amount, settings.STORE_CURRENCY)
+
+
+class ShipmentLineInline(admin.TabularInline):
+    model = ShipmentLine
+    extra = 0
+    fields = ("order_line", "sku", "quantity")
+    readonly_fields = ("sku",)
+    raw_id_fields = ("order_line",)
+
+    @admin.display(description=_("SKU"))
+    def sku(self, obj: ShipmentLine) -> str:
+        return obj.order_line.sku if obj.order_line_id else ""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ShipmentLine]:
+        return super().get_queryset(request).select_related("order_line")
+
+
+class TrackingEventInline(admin.TabularInline):
+    """Events newest first; a person may add one, nobody changes or removes one."""
+
+    model = TrackingEvent
+    extra = 0
+    fields = ("occurred_at", "status", "description", "place", "source", "external_id")
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return ()
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "order_display",
+        "status",
+        "method",
+        "location",
+        "carrier",
+        "tracking_number",
+        "line_count",
+        "created_at",
+        "shipped_at",
+        "delivered_at",
+    )
+    list_filter = ("status", "method", "location", "carrier", "created_at")
+    list_select_related = ("order", "method", "location")
+    search_fields = ("order__number", "tracking_number", "order__customer_name", "order__email", "collected_by")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("order",)
+    readonly_fields = ("status", "created_by", "created_at", "packed_at", "shipped_at", "delivered_at")
+    fields = (
+        "order",
+        "method",
+        "location",
+        "status",
+        "carrier",
+        "tracking_number",
+        "collected_by",
+        "created_by",
+        "created_at",
+        "packed_at",
+        "shipped_at",
+        "delivered_at",
+    )
+    inlines = (ShipmentLineInline, TrackingEventInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Shipment]:
+        return super().get_queryset(request).annotate(line_count=Count("lines", distinct=True))
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A shipment that left consumed stock; removing it would break the ledger's story.
+        return False
+
+    @admin.display(description=_("order"), ordering="order__number")
+    def order_display(self, obj: Shipment) -> str:
+        return order_link(obj.order)
+
+    @admin.display(description=_("lines"), ordering="line_count")
+    def line_count(self, obj: Shipment) -> int:
+        return getattr(obj, "line_count", 0)
+
+
+@admin.register(ShipmentLine)
+class ShipmentLineAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "shipment", "order_display", "quantity")
+    list_select_related = ("shipment", "order_line__order")
+    list_filter = ("shipment__status",)
+    search_fields = ("order_line__sku", "order_line__order__number", "shipment__tracking_number")
+    raw_id_fields = ("shipment", "order_line")
+
+    @admin.display(description=_("order"), ordering="order_line__order__number")
+    def order_display(self, obj: ShipmentLine) -> str:
+        return order_link(obj.order_line.order)
+
+
+@admin.register(TrackingEvent)
+class TrackingEventAdmin(admin.ModelAdmin):
+    """What carriers and staff said about shipments; append-only."""
+
+    list_display = ("occurred_at", "shipment", "order_display", "status", "description", "place", "source")
+    list_filter = ("status", "source")
+    list_select_related = ("shipment__order",)
+    search_fields = ("shipment__order__number", "shipment__tracking_number", "description", "place", "external_id")
+    date_hierarchy = "occurred_at"
+    raw_id_fields = ("shipment",)
+
+    @admin.display(description=_("order"), ordering="shipment__order__number")
+    def order_display(self, obj: TrackingEvent) -> str:
+        return order_link(obj.shipment.order)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
