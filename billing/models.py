@@ -33,7 +33,9 @@ class Payment(models.Model):
     Method = PaymentMethod
     Kind = PaymentKind
     Status = PaymentStatus
-    order = models.ForeignKey("orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="payments")
+    order = models.ForeignKey(
+        "orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="payments"
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=PaymentKind.choices, default=PaymentKind.PAYMENT)
     method = models.CharField(_("method"), max_length=16, choices=PaymentMethod.choices)
     status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.VERIFIED)
@@ -44,7 +46,12 @@ class Payment(models.Model):
     provider = models.CharField(_("provider"), max_length=40, blank=True)
     provider_payment_id = models.CharField(_("provider payment id"), max_length=100, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
@@ -96,10 +103,17 @@ class Invoice(models.Model):
 
     Kind = InvoiceKind
     Status = InvoiceStatus
-    order = models.ForeignKey("orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="invoices")
+    order = models.ForeignKey(
+        "orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="invoices"
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
     corrects = models.ForeignKey(
-        "self", verbose_name=_("corrects invoice"), null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+        "self",
+        verbose_name=_("corrects invoice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
     )
     series = models.CharField(_("series"), max_length=10)
     year = models.PositiveSmallIntegerField(_("year"))
@@ -122,7 +136,9 @@ class Invoice(models.Model):
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
         constraints = [
-            models.UniqueConstraint(fields=["series", "year", "sequence_number"], name="invoice_unique_series_year_number"),
+            models.UniqueConstraint(
+                fields=["series", "year", "sequence_number"], name="invoice_unique_series_year_number"
+            ),
         ]
 
     def __str__(self) -> str:

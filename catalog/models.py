@@ -78,7 +78,9 @@ class Category(models.Model):
 class Product(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products"
+    )
     description = models.TextField(_("description"), blank=True)
     tax_rate = models.ForeignKey(TaxRate, verbose_name=_("tax rate"), on_delete=models.PROTECT, related_name="+")
     is_active = models.BooleanField(_("active"), default=True)
@@ -125,7 +127,9 @@ class Variant(TimeStampedModel):
 class Price(models.Model):
     """The unit net price of a variant in a price list, from a quantity on (wholesale tiers)."""
 
-    price_list = models.ForeignKey(PriceList, verbose_name=_("price list"), on_delete=models.CASCADE, related_name="prices")
+    price_list = models.ForeignKey(
+        PriceList, verbose_name=_("price list"), on_delete=models.CASCADE, related_name="prices"
+    )
     variant = models.ForeignKey(Variant, verbose_name=_("variant"), on_delete=models.CASCADE, related_name="prices")
     min_quantity = models.PositiveIntegerField(_("from quantity"), default=1)
     amount = models.DecimalField(_("unit price (net)"), max_digits=12, decimal_places=2)
@@ -159,7 +163,9 @@ class Channel(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=ChannelKind.choices)
-    price_list = models.ForeignKey(PriceList, verbose_name=_("price list"), on_delete=models.PROTECT, related_name="channels")
+    price_list = models.ForeignKey(
+        PriceList, verbose_name=_("price list"), on_delete=models.PROTECT, related_name="channels"
+    )
     products = models.ManyToManyField(Product, verbose_name=_("products sold"), related_name="channels", blank=True)
     requires_payment = models.BooleanField(
         _("requires payment"), default=True, help_text=_("Unpaid orders are cancelled after the payment deadline.")

@@ -145,10 +145,11 @@ else:
         "data_folder_in": str(VAR_DIR / "celery" / "queue"),
         "data_folder_out": str(VAR_DIR / "celery" / "queue"),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery' / 'results'}"
-    for _sub in ("queue", "processed", "results"):
+    for _sub in ("queue", "processed", "results", "control"):
         (VAR_DIR / "celery" / _sub).mkdir(parents=True, exist_ok=True)
 
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="Europe/Berlin")
@@ -244,6 +245,8 @@ if len(STORE_CURRENCY) != 3 or not STORE_CURRENCY.isalpha():
     raise ImproperlyConfigured(
         f"STORE_CURRENCY must be a three-letter ISO 4217 code such as EUR, not {STORE_CURRENCY!r}."
     )
+# Where customers reach the public pages (tracking links in e-mails).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 # Order numbers are short and read out on the phone: the first order is number 1001.
 ORDER_NUMBER_START = env.int("ORDER_NUMBER_START", default=1000)
 

@@ -47,8 +47,12 @@ class StockLevel(models.Model):
     gets wrong, the row cannot say that more is promised than is on the shelf.
     """
 
-    variant = models.ForeignKey("catalog.Variant", verbose_name=_("variant"), on_delete=models.PROTECT, related_name="stock_levels")
-    location = models.ForeignKey(Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="stock_levels")
+    variant = models.ForeignKey(
+        "catalog.Variant", verbose_name=_("variant"), on_delete=models.PROTECT, related_name="stock_levels"
+    )
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="stock_levels"
+    )
     on_hand = models.IntegerField(_("on hand"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
     low_stock_threshold = models.PositiveIntegerField(
@@ -92,15 +96,31 @@ class StockMovement(models.Model):
     """
 
     Kind = MovementKind
-    variant = models.ForeignKey("catalog.Variant", verbose_name=_("variant"), on_delete=models.PROTECT, related_name="movements")
-    location = models.ForeignKey(Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="movements")
+    variant = models.ForeignKey(
+        "catalog.Variant", verbose_name=_("variant"), on_delete=models.PROTECT, related_name="movements"
+    )
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="movements"
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=MovementKind.choices)
     quantity = models.IntegerField(_("quantity"), help_text=_("Positive adds to on hand, negative takes away."))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     order_line = models.ForeignKey(
-        "orders.OrderLine", verbose_name=_("order line"), null=True, blank=True, on_delete=models.PROTECT, related_name="movements"
+        "orders.OrderLine",
+        verbose_name=_("order line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="movements",
     )
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("when"), db_index=True)
 
     class Meta:
@@ -117,8 +137,12 @@ class StockMovement(models.Model):
 class Reservation(models.Model):
     """Stock promised to one order line at one location, until shipped or released."""
 
-    order_line = models.ForeignKey("orders.OrderLine", verbose_name=_("order line"), on_delete=models.CASCADE, related_name="reservations")
-    stock_level = models.ForeignKey(StockLevel, verbose_name=_("stock level"), on_delete=models.PROTECT, related_name="reservations")
+    order_line = models.ForeignKey(
+        "orders.OrderLine", verbose_name=_("order line"), on_delete=models.CASCADE, related_name="reservations"
+    )
+    stock_level = models.ForeignKey(
+        StockLevel, verbose_name=_("stock level"), on_delete=models.PROTECT, related_name="reservations"
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     created_at = models.DateTimeField(_("reserved at"), auto_now_add=True)
 

@@ -24,10 +24,18 @@ class Customer(TimeStampedModel):
     company_name = models.CharField(_("company"), max_length=200, blank=True)
     vat_id = models.CharField(_("VAT id"), max_length=40, blank=True)
     group = models.ForeignKey(
-        "catalog.CustomerGroup", verbose_name=_("customer group"), null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+        "catalog.CustomerGroup",
+        verbose_name=_("customer group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
     )
     payment_terms_days = models.PositiveSmallIntegerField(
-        _("payment terms (days)"), null=True, blank=True, help_text=_("Wholesale on terms: invoiced at placement, due after this many days.")
+        _("payment terms (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Wholesale on terms: invoiced at placement, due after this many days."),
     )
     accepts_marketing = models.BooleanField(_("accepts marketing e-mail"), default=False)
     notes = models.TextField(_("notes"), blank=True)
@@ -49,7 +57,9 @@ class Customer(TimeStampedModel):
 
 
 class Address(models.Model):
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="addresses")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="addresses"
+    )
     name = models.CharField(_("name"), max_length=200)
     company = models.CharField(_("company"), max_length=200, blank=True)
     line1 = models.CharField(_("address line 1"), max_length=200)
@@ -128,18 +138,31 @@ class Order(TimeStampedModel):
     PaymentStatus = PaymentStatus
     FulfilmentStatus = FulfilmentStatus
 
-    number = models.CharField(_("number"), max_length=20, unique=True, null=True, editable=False)
-    tracking_code = models.CharField(_("tracking code"), max_length=32, unique=True, default=new_tracking_code, editable=False)
-    channel = models.ForeignKey("catalog.Channel", verbose_name=_("channel"), on_delete=models.PROTECT, related_name="orders")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
+    # NULL until placed: drafts have no number, and unique ignores NULLs.
+    number = models.CharField(_("number"), max_length=20, unique=True, null=True, editable=False)  # noqa: DJ001
+    tracking_code = models.CharField(
+        _("tracking code"), max_length=32, unique=True, default=new_tracking_code, editable=False
+    )
+    channel = models.ForeignKey(
+        "catalog.Channel", verbose_name=_("channel"), on_delete=models.PROTECT, related_name="orders"
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
     external_reference = models.CharField(_("external reference"), max_length=100, blank=True)
 
-    status = models.CharField(_("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.DRAFT, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.DRAFT, db_index=True
+    )
     payment_status = models.CharField(
         _("payment status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID, db_index=True
     )
     fulfilment_status = models.CharField(
-        _("fulfilment status"), max_length=20, choices=FulfilmentStatus.choices, default=FulfilmentStatus.UNFULFILLED, db_index=True
+        _("fulfilment status"),
+        max_length=20,
+        choices=FulfilmentStatus.choices,
+        default=FulfilmentStatus.UNFULFILLED,
+        db_index=True,
     )
 
     # Snapshot of who ordered and where it goes, as they were when the order was placed.
@@ -150,10 +173,20 @@ class Order(TimeStampedModel):
     shipping_address = models.JSONField(_("shipping address"), default=dict, blank=True)
 
     shipping_method = models.ForeignKey(
-        "shipping.ShippingMethod", verbose_name=_("shipping method"), null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+        "shipping.ShippingMethod",
+        verbose_name=_("shipping method"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
     )
     pickup_location = models.ForeignKey(
-        "inventory.Location", verbose_name=_("pickup location"), null=True, blank=True, on_delete=models.PROTECT, related_name="pickup_orders"
+        "inventory.Location",
+        verbose_name=_("pickup location"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pickup_orders",
     )
 
     currency = models.CharField(_("currency"), max_length=3, default=store_currency)
@@ -168,7 +201,12 @@ class Order(TimeStampedModel):
     needs_review = models.BooleanField(_("needs review"), default=False, db_index=True)
     review_reasons = models.JSONField(_("review reasons"), default=list, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     placed_at = models.DateTimeField(_("placed"), null=True, blank=True, db_index=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
@@ -186,7 +224,9 @@ class Order(TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=OrderStatus.values), name="order_status_valid"),
-            models.CheckConstraint(condition=Q(payment_status__in=PaymentStatus.values), name="order_payment_status_valid"),
+            models.CheckConstraint(
+                condition=Q(payment_status__in=PaymentStatus.values), name="order_payment_status_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(fulfilment_status__in=FulfilmentStatus.values), name="order_fulfilment_status_valid"
             ),
@@ -197,7 +237,8 @@ class Order(TimeStampedModel):
                 name="order_unique_channel_external_reference",
             ),
             models.CheckConstraint(
-                condition=Q(status=OrderStatus.DRAFT) | Q(number__isnull=False), name="order_number_after_draft"
+                condition=Q(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED]) | Q(number__isnull=False),
+                name="order_number_once_placed",
             ),
         ]
 
@@ -216,7 +257,9 @@ class OrderLine(models.Model):
     """One variant on an order, with the names, price and tax as they were when sold."""
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
-    variant = models.ForeignKey("catalog.Variant", verbose_name=_("variant"), null=True, on_delete=models.SET_NULL, related_name="order_lines")
+    variant = models.ForeignKey(
+        "catalog.Variant", verbose_name=_("variant"), null=True, on_delete=models.SET_NULL, related_name="order_lines"
+    )
     sku = models.CharField(_("SKU"), max_length=64)
     product_name = models.CharField(_("product"), max_length=200)
     variant_name = models.CharField(_("variant"), max_length=100, blank=True)
@@ -268,7 +311,14 @@ class OrderEvent(models.Model):
     old_value = models.CharField(_("from"), max_length=40, blank=True)
     new_value = models.CharField(_("to"), max_length=40, blank=True)
     message = models.TextField(_("message"), blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
     class Meta:

@@ -15,20 +15,26 @@ class ShippingMethod(models.Model):
     Kind = ShippingMethodKind
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=10, choices=ShippingMethodKind.choices, default=ShippingMethodKind.DELIVERY)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=ShippingMethodKind.choices, default=ShippingMethodKind.DELIVERY
+    )
     carrier = models.CharField(_("carrier"), max_length=60, blank=True)
     price_amount = models.DecimalField(_("price (net)"), max_digits=12, decimal_places=2, default=0)
     free_above_amount = models.DecimalField(
         _("free above subtotal"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    channels = models.ManyToManyField("catalog.Channel", verbose_name=_("channels"), related_name="shipping_methods", blank=True)
+    channels = models.ManyToManyField(
+        "catalog.Channel", verbose_name=_("channels"), related_name="shipping_methods", blank=True
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["kind", "price_amount", "name"]
         verbose_name = _("shipping method")
         verbose_name_plural = _("shipping methods")
-        constraints = [models.CheckConstraint(condition=Q(price_amount__gte=0), name="shippingmethod_price_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(price_amount__gte=0), name="shippingmethod_price_not_negative")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -49,15 +55,33 @@ class ShipmentStatus(models.TextChoices):
 
 class Shipment(models.Model):
     Status = ShipmentStatus
-    order = models.ForeignKey("orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="shipments")
-    method = models.ForeignKey(ShippingMethod, verbose_name=_("method"), null=True, blank=True, on_delete=models.PROTECT, related_name="shipments")
-    location = models.ForeignKey("inventory.Location", verbose_name=_("ships from"), on_delete=models.PROTECT, related_name="shipments")
-    status = models.CharField(_("status"), max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING, db_index=True)
+    order = models.ForeignKey(
+        "orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="shipments"
+    )
+    method = models.ForeignKey(
+        ShippingMethod,
+        verbose_name=_("method"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="shipments",
+    )
+    location = models.ForeignKey(
+        "inventory.Location", verbose_name=_("ships from"), on_delete=models.PROTECT, related_name="shipments"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING, db_index=True
+    )
     carrier = models.CharField(_("carrier"), max_length=60, blank=True)
     tracking_number = models.CharField(_("carrier tracking number"), max_length=100, blank=True, db_index=True)
     collected_by = models.CharField(_("collected by"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     packed_at = models.DateTimeField(_("packed"), null=True, blank=True)
@@ -68,7 +92,9 @@ class Shipment(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("shipment")
         verbose_name_plural = _("shipments")
-        constraints = [models.CheckConstraint(condition=Q(status__in=ShipmentStatus.values), name="shipment_status_valid")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ShipmentStatus.values), name="shipment_status_valid")
+        ]
 
     def __str__(self) -> str:
         return _("Shipment %(id)s") % {"id": self.pk}
@@ -76,7 +102,9 @@ class Shipment(models.Model):
 
 class ShipmentLine(models.Model):
     shipment = models.ForeignKey(Shipment, verbose_name=_("shipment"), on_delete=models.CASCADE, related_name="lines")
-    order_line = models.ForeignKey("orders.OrderLine", verbose_name=_("order line"), on_delete=models.PROTECT, related_name="shipment_lines")
+    order_line = models.ForeignKey(
+        "orders.OrderLine", verbose_name=_("order line"), on_delete=models.PROTECT, related_name="shipment_lines"
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
 
     class Meta:
@@ -105,7 +133,9 @@ class TrackingEvent(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=ShipmentStatus.choices)
     description = models.CharField(_("description"), max_length=300, blank=True)
     place = models.CharField(_("place"), max_length=200, blank=True)
-    source = models.CharField(_("source"), max_length=10, choices=TrackingEventSource.choices, default=TrackingEventSource.MANUAL)
+    source = models.CharField(
+        _("source"), max_length=10, choices=TrackingEventSource.choices, default=TrackingEventSource.MANUAL
+    )
     external_id = models.CharField(_("carrier event id"), max_length=100, blank=True)
     occurred_at = models.DateTimeField(_("occurred"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
@@ -116,7 +146,9 @@ class TrackingEvent(models.Model):
         verbose_name_plural = _("tracking events")
         constraints = [
             models.UniqueConstraint(
-                fields=["shipment", "external_id"], condition=~Q(external_id=""), name="trackingevent_unique_external_id"
+                fields=["shipment", "external_id"],
+                condition=~Q(external_id=""),
+                name="trackingevent_unique_external_id",
             ),
         ]
 

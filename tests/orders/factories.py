@@ -1,8 +1,11 @@
+from decimal import Decimal
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
-from orders.models import Address, Customer
+from orders.models import Address, Customer, Order
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -45,3 +48,24 @@ class AddressFactory(factory.django.DjangoModelFactory):
     country = "DE"
     is_default_shipping = True
     is_default_billing = True
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """A bare order row with explicit figures, for reads (dashboards, lists).
+
+    It does not go through ``place_order``: no lines, no stock reserved. Give ``status``,
+    ``placed_at`` and ``total_amount`` as the test needs; a placed order gets a number.
+    """
+
+    class Meta:
+        model = Order
+
+    channel = factory.SubFactory("tests.catalog.factories.ChannelFactory")
+    customer = factory.SubFactory(CustomerFactory)
+    customer_name = factory.LazyAttribute(lambda o: o.customer.full_name if o.customer else "")
+    email = factory.LazyAttribute(lambda o: o.customer.email if o.customer else "")
+    status = Order.Status.PLACED
+    number = factory.LazyAttributeSequence(lambda o, n: None if o.status == Order.Status.DRAFT else str(5001 + n))
+    placed_at = factory.LazyAttribute(lambda o: None if o.status == Order.Status.DRAFT else timezone.now())
+    total_amount = Decimal("10.00")
+    currency = "EUR"
