@@ -1,0 +1,77 @@
+/* Backroom's own behaviour: small, no inline scripts (the CSP allows only our files).
+ *
+ * - data-confirm="Question?" on a form or button asks before submitting.
+ * - canvas[data-chart][data-chart-source] draws a Chart.js chart from the rows of a table
+ *   (tr[data-chart-label][data-chart-value]); the table stays the accessible source.
+ */
+(function () {
+  "use strict";
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var submitter = event.submitter;
+    var question = (submitter && submitter.dataset.confirm) || form.dataset.confirm;
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  }, true);
+
+  function accentColour() {
+    var value = getComputedStyle(document.documentElement).getPropertyValue("--br-accent");
+    return (value && value.trim()) || "#2c5cc5";
+  }
+
+  function drawChart(canvas) {
+    if (typeof window.Chart === "undefined" || canvas.dataset.chartReady) {
+      return;
+    }
+    var table = document.querySelector(canvas.dataset.chartSource);
+    if (!table) {
+      return;
+    }
+    var rows = table.querySelectorAll("tr[data-chart-label]");
+    var labels = [];
+    var values = [];
+    rows.forEach(function (row) {
+      labels.push(row.dataset.chartLabel);
+      values.push(parseFloat(row.dataset.chartValue) || 0);
+    });
+    var locale = document.documentElement.lang || undefined;
+    canvas.dataset.chartReady = "1";
+    new window.Chart(canvas, {
+      type: canvas.dataset.chart,
+      data: {
+        labels: labels,
+        datasets: [{
+          label: canvas.dataset.chartLabel || "",
+          data: values,
+          backgroundColor: accentColour(),
+          borderRadius: 4,
+          maxBarThickness: 28
+        }]
+      },
+      options: {
+        indexAxis: "y",
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: { legend: { display: false } },
+        scales: {
+          x: {
+            beginAtZero: true,
+            ticks: { callback: function (value) { return Number(value).toLocaleString(locale); } },
+            grid: { color: "rgba(0, 0, 0, 0.06)" }
+          },
+          y: { grid: { display: false } }
+        }
+      }
+    });
+  }
+
+  function boot(root) {
+    root.querySelectorAll("canvas[data-chart][data-chart-source]").forEach(drawChart);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { boot(document); });
+  document.addEventListener("htmx:load", function (event) { boot(event.target); });
+})();
