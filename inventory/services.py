@@ -131,6 +131,15 @@ def transfer_stock(
     return source, target
 
 
+def _add_reservation(*, order_line_id: int, stock_level_id: int, quantity: int) -> None:
+    """One reservation row per (line, level): a later top-up (a filled backorder) adds to it."""
+    topped_up = Reservation.objects.filter(order_line_id=order_line_id, stock_level_id=stock_level_id).update(
+        quantity=F("quantity") + quantity
+    )
+    if not topped_up:
+        Reservation.objects.create(order_line_id=order_line_id, stock_level_id=stock_level_id, quantity=quantity)
+
+
 @dataclass(frozen=True)
 class ReservationRequest:
     order_line_id: int
@@ -170,9 +179,7 @@ def reserve_stock(*, requests: Sequence[ReservationRequest], location_ids: Seque
                     reserved=F("reserved") + take
                 )
                 if taken:
-                    Reservation.objects.create(
-                        order_line_id=request.order_line_id, stock_level_id=level_id, quantity=take
-                    )
+                    _add_reservation(order_line_id=request.order_line_id, stock_level_id=level_id, quantity=take)
                     remaining -= take
                     break
                 # Someone took some meanwhile: look again at what is left here.
