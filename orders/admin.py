@@ -362,11 +362,9 @@ class OrderAdmin(admin.ModelAdmin):
             try:
                 order = service(order)
             except OrderError as exc:
-                self.message_user(
-                    request,
-                    _("Order %(number)s: %(message)s") % {"number": order, "message": exc.message},
-                    level=messages.WARNING,
-                )
+                # The services' messages usually name the order already; say which one if not.
+                text = exc.message if str(order) in exc.message else f"{order}: {exc.message}"
+                self.message_user(request, text, level=messages.WARNING)
             else:
                 done.append(str(order))
         if done:
