@@ -12,19 +12,17 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category, Channel, CustomerGroup, Price, PriceList, Product, TaxRate, Variant
+from catalog.templatetags.money import format_money as money_for_locale
 from inventory.models import StockLevel
 
 
 def format_money(amount: Decimal | None, currency: str) -> str:
-    """Show an amount with its currency, formatted for the active locale ("1,234.50 EUR")."""
-    if amount is None:
-        return "—"
-    return f"{number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}"
+    """An amount with its currency as the back-office shows it everywhere (``|money``); "—" for none."""
+    return money_for_locale(amount, currency) or "—"
 
 
 def order_link(order) -> str:

@@ -106,11 +106,15 @@ class StockLevelAdmin(admin.ModelAdmin):
 class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The ledger: every signed change of on-hand stock. Append-only."""
 
-    list_display = ("created_at", "variant", "location", "kind", "quantity", "reason", "order", "by")
+    list_display = ("created_at", "variant", "location", "kind", "signed_quantity", "reason", "order", "by")
     list_filter = ("kind", "location")
     list_select_related = ("variant__product", "location", "order_line__order", "by")
     search_fields = ("variant__sku", "variant__product__name", "reason", "order_line__order__number")
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("quantity"), ordering="quantity")
+    def signed_quantity(self, obj: StockMovement) -> str:
+        return f"{obj.quantity:+d}"
 
     @admin.display(description=_("order"), ordering="order_line__order__number")
     def order(self, obj: StockMovement) -> str:

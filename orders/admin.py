@@ -26,6 +26,8 @@ from shipping.models import Shipment
 admin.site.site_header = _("Backroom administration")
 admin.site.site_title = _("Backroom administration")
 admin.site.index_title = _("Back-office data")
+# The lists are wide (money, three statuses, dates): give them the whole width.
+admin.site.enable_nav_sidebar = False
 
 
 class ReadOnlyInlineMixin:
@@ -177,8 +179,8 @@ class OrderAdmin(admin.ModelAdmin):
         "customer_display",
         "channel",
         "status",
-        "payment_status",
-        "fulfilment_status",
+        "payment_column",
+        "fulfilment_column",
         "line_count",
         "total_display",
         "needs_review",
@@ -225,7 +227,6 @@ class OrderAdmin(admin.ModelAdmin):
         (None, {"fields": (("number", "status"), ("payment_status", "fulfilment_status"), "tracking_code")}),
         (_("Source"), {"fields": ("channel", "external_reference", "created_by")}),
         (_("Customer"), {"fields": ("customer", "customer_name", "email", "phone")}),
-        (_("Addresses"), {"fields": ("billing_address", "shipping_address")}),
         (_("Delivery"), {"fields": ("shipping_method", "pickup_location")}),
         (
             _("Totals"),
@@ -242,7 +243,14 @@ class OrderAdmin(admin.ModelAdmin):
             },
         ),
         (_("Review"), {"fields": ("needs_review", "review_reasons", "notes")}),
-        (_("Dates"), {"fields": ("placed_at", "completed_at", "cancelled_at", "created_at", "updated_at")}),
+        (_("Addresses"), {"fields": ("billing_address", "shipping_address"), "classes": ["collapse"]}),
+        (
+            _("Dates"),
+            {
+                "fields": ("placed_at", "completed_at", "cancelled_at", "created_at", "updated_at"),
+                "classes": ["collapse"],
+            },
+        ),
     )
     inlines = (OrderLineInline, PaymentInline, InvoiceInline, ShipmentInline, OrderEventInline)
     actions = ("cancel_orders", "start_processing_orders", "complete_orders")
@@ -254,7 +262,21 @@ class OrderAdmin(admin.ModelAdmin):
         # Orders are history (numbers, invoices, stock movements refer to them): cancel, never delete.
         return False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[str, ...]:
+        # Prices, stock locations and numbering depend on the channel: it is chosen once.
+        if obj is None:
+            return self.readonly_fields
+        return (*self.readonly_fields, "channel")
+
     # -- columns -------------------------------------------------------------------
+    @admin.display(description=_("payment"), ordering="payment_status")
+    def payment_column(self, obj: Order) -> str:
+        return obj.get_payment_status_display()
+
+    @admin.display(description=_("fulfilment"), ordering="fulfilment_status")
+    def fulfilment_column(self, obj: Order) -> str:
+        return obj.get_fulfilment_status_display()
+
     @admin.display(description=_("customer"), ordering="customer_name")
     def customer_display(self, obj: Order) -> str:
         return obj.customer_name or (str(obj.customer) if obj.customer else "") or obj.email or "—"
