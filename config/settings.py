@@ -247,6 +247,8 @@ if len(STORE_CURRENCY) != 3 or not STORE_CURRENCY.isalpha():
     )
 # Where customers reach the public pages (tracking links in e-mails).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Requests per minute and client address to the public tracking page (guessing codes is futile).
+TRACKING_RATE_LIMIT = env.int("TRACKING_RATE_LIMIT", default=30)
 # Order numbers are short and read out on the phone: the first order is number 1001.
 ORDER_NUMBER_START = env.int("ORDER_NUMBER_START", default=1000)
 
