@@ -159,9 +159,9 @@ class InvoiceAdmin(admin.ModelAdmin):
         return format_money(obj.total_amount, obj.currency)
 
     @admin.display(description=_("PDF"))
-    def pdf_link(self, obj: Invoice) -> str:
+    def pdf_link(self, obj: Invoice) -> str | None:
         if not obj.pdf:
-            return "—"
+            return None
         return format_html('<a href="{}">{}</a>', obj.pdf.url, _("Download"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Invoice]:

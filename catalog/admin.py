@@ -20,15 +20,18 @@ from catalog.templatetags.money import format_money as money_for_locale
 from inventory.models import StockLevel
 
 
-def format_money(amount: Decimal | None, currency: str) -> str:
-    """An amount with its currency as the back-office shows it everywhere (``|money``); "—" for none."""
-    return money_for_locale(amount, currency) or "—"
+def format_money(amount: Decimal | None, currency: str) -> str | None:
+    """An amount with its currency as the back-office shows it everywhere (``|money``).
+
+    No amount gives None, which the admin shows as its usual empty value.
+    """
+    return money_for_locale(amount, currency) or None
 
 
-def order_link(order) -> str:
+def order_link(order) -> str | None:
     """The order's number as a link to its admin page, for rows that belong to an order."""
     if order is None:
-        return "—"
+        return None
     url = reverse("admin:orders_order_change", args=[order.pk])
     return format_html('<a href="{}">{}</a>', url, str(order))
 

@@ -117,8 +117,8 @@ class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return f"{obj.quantity:+d}"
 
     @admin.display(description=_("order"), ordering="order_line__order__number")
-    def order(self, obj: StockMovement) -> str:
-        return order_link(obj.order_line.order) if obj.order_line else "—"
+    def order(self, obj: StockMovement) -> str | None:
+        return order_link(obj.order_line.order) if obj.order_line else None
 
 
 @admin.register(Reservation)

@@ -278,8 +278,8 @@ class OrderAdmin(admin.ModelAdmin):
         return obj.get_fulfilment_status_display()
 
     @admin.display(description=_("customer"), ordering="customer_name")
-    def customer_display(self, obj: Order) -> str:
-        return obj.customer_name or (str(obj.customer) if obj.customer else "") or obj.email or "—"
+    def customer_display(self, obj: Order) -> str | None:
+        return obj.customer_name or (str(obj.customer) if obj.customer else "") or obj.email or None
 
     @admin.display(description=_("lines"), ordering="line_count")
     def line_count(self, obj: Order) -> int:

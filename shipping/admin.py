@@ -32,6 +32,8 @@ class ShippingMethodAdmin(admin.ModelAdmin):
 
 
 class ShipmentLineInline(admin.TabularInline):
+    """What goes in the parcel; fixed once the shipment has left the pending state."""
+
     model = ShipmentLine
     extra = 0
     fields = ("order_line", "sku", "quantity")
@@ -44,6 +46,18 @@ class ShipmentLineInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ShipmentLine]:
         return super().get_queryset(request).select_related("order_line")
+
+    def _editable(self, obj: Shipment | None) -> bool:
+        return obj is None or obj.status == Shipment.Status.PENDING
+
+    def has_add_permission(self, request: HttpRequest, obj: Shipment | None = None) -> bool:
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Shipment | None = None) -> bool:
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Shipment | None = None) -> bool:
+        return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
 class TrackingEventInline(admin.TabularInline):
@@ -102,6 +116,14 @@ class ShipmentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Shipment]:
         return super().get_queryset(request).annotate(line_count=Count("lines", distinct=True))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Shipment | None = None) -> tuple[str, ...]:
+        """A shipment belongs to its order for good; where it ships from is fixed once it is packed."""
+        if obj is None:
+            return self.readonly_fields
+        if obj.status == Shipment.Status.PENDING:
+            return (*self.readonly_fields, "order")
+        return (*self.readonly_fields, "order", "location", "method")
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         # A shipment that left consumed stock; removing it would break the ledger's story.

@@ -414,3 +414,51 @@ def test_order_actions_are_offered_to_those_who_may_change_orders(superuser_clie
     # then
     assert {"cancel_orders", "start_processing_orders", "complete_orders"} <= _action_names(response)
     assert "delete_selected" not in _action_names(response)
+
+
+def test_stock_ledger_shows_signed_quantities(superuser_client):
+    # given
+    add_rows(1)
+    line = OrderLine.objects.get()
+    StockMovement.objects.create(
+        variant=line.variant,
+        location=LocationFactory(),
+        kind=StockMovement.Kind.SALE,
+        quantity=-3,
+        order_line=line,
+        created_at=timezone.now(),
+    )
+    # when
+    response = superuser_client.get(admin_url(StockMovement, "changelist"))
+    # then
+    content = response.content.decode()
+    assert '<td class="field-signed_quantity">+10</td>' in content
+    assert '<td class="field-signed_quantity">-3</td>' in content
+
+
+@pytest.mark.parametrize(
+    ("status", "lines_editable"), [(Shipment.Status.PENDING, True), (Shipment.Status.SHIPPED, False)]
+)
+def test_shipment_lines_are_fixed_once_the_shipment_has_left_pending(superuser_client, status, lines_editable):
+    # given
+    add_rows(1)
+    shipment = Shipment.objects.get()
+    Shipment.objects.filter(pk=shipment.pk).update(status=status)
+    # when
+    response = superuser_client.get(admin_url(Shipment, "change", shipment.pk))
+    # then
+    lines = next(i for i in response.context["inline_admin_formsets"] if i.formset.model is ShipmentLine)
+    assert lines.has_add_permission is lines_editable
+    assert lines.has_change_permission is lines_editable
+    assert "order" not in response.context["adminform"].form.fields
+
+
+def test_an_orders_channel_is_chosen_once(superuser_client):
+    # given
+    order = make_order(number="1001")
+    # when
+    add = superuser_client.get(admin_url(Order, "add"))
+    change = superuser_client.get(admin_url(Order, "change", order.pk))
+    # then
+    assert "channel" in add.context["adminform"].form.fields
+    assert "channel" not in change.context["adminform"].form.fields
