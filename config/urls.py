@@ -8,6 +8,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("shipping.urls")),
+    path("stock/", include("inventory.urls")),
     path("", include("orders.urls")),
 ]
 

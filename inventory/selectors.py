@@ -2,10 +2,28 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db.models import F, Sum
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
-from inventory.models import StockLevel
+from catalog.models import Variant
+from inventory.models import MovementKind, StockLevel, StockMovement
 
 
 def get_availability(*, variant_ids: Iterable[int], channel_id: int) -> dict[int, int]:
@@ -24,6 +42,118 @@ def get_availability(*, variant_ids: Iterable[int], channel_id: int) -> dict[int
     availability = dict.fromkeys(variant_ids, 0)
     availability.update({row["variant_id"]: row["available"] for row in rows})
     return availability
+
+
+# ------------------------------------------------------------------------------
+# Stock pages and low-stock alerts
+# ------------------------------------------------------------------------------
+
+# How far back sales are read, and how many days of demand a suggested reorder should cover.
+SALES_WINDOW_DAYS = 30
+COVER_DAYS = 30
+
+
+def stock_levels_with_figures() -> QuerySet[StockLevel]:
+    """Every level with what the stock pages show, in one query whatever the number of rows.
+
+    ``available_qty`` (the model's ``available`` property is the same in Python; an
+    annotation cannot take that name), ``threshold`` (the level's own, else the variant's)
+    and ``is_low`` (available at or below the threshold) are computed in SQL so that
+    filtering, sorting and the CSV export agree with what the page shows.
+    """
+    return (
+        StockLevel.objects.select_related("variant__product__category", "location")
+        .annotate(
+            available_qty=ExpressionWrapper(F("on_hand") - F("reserved"), output_field=IntegerField()),
+            threshold=Coalesce("low_stock_threshold", "variant__low_stock_threshold"),
+        )
+        .annotate(
+            is_low=Case(
+                When(available_qty__lte=F("threshold"), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+    )
+
+
+def list_low_stock(*, queryset: QuerySet[StockLevel] | None = None, now=None) -> QuerySet[StockLevel]:
+    """Active levels whose available stock is at or below their threshold, with a reorder suggestion.
+
+    ``sold_30d`` is the units shipped from that level in the last 30 days (ledger rows of
+    kind ``sale`` are negative, hence the minus); ``suggested_reorder`` covers 30 days of
+    that demand minus what is still available, and is never below the threshold — a level
+    that sold nothing yet is low still deserves a sensible order. Pass ``queryset`` (from
+    ``stock_levels_with_figures``, possibly filtered) to narrow a page to low levels.
+    """
+    since = (now or timezone.now()) - timedelta(days=SALES_WINDOW_DAYS)
+    sales = (
+        StockMovement.objects.filter(
+            variant_id=OuterRef("variant_id"),
+            location_id=OuterRef("location_id"),
+            kind=MovementKind.SALE,
+            created_at__gte=since,
+        )
+        .order_by()
+        .values("variant_id")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    qs = queryset if queryset is not None else stock_levels_with_figures()
+    sold = ExpressionWrapper(-Coalesce(Subquery(sales, output_field=IntegerField()), 0), output_field=IntegerField())
+    # Whole units, rounded up: (sold × cover + window − 1) ÷ window in integer arithmetic.
+    demand = (F("sold_30d") * COVER_DAYS + (SALES_WINDOW_DAYS - 1)) / SALES_WINDOW_DAYS
+    return (
+        qs.filter(is_low=True, variant__is_active=True, location__is_active=True)
+        .annotate(sold_30d=sold)
+        .annotate(
+            suggested_reorder=Greatest(
+                ExpressionWrapper(demand - F("available_qty"), output_field=IntegerField()),
+                F("threshold"),
+                output_field=IntegerField(),
+            )
+        )
+    )
+
+
+def get_variant_for_stock_card(*, sku: str) -> Variant:
+    """The variant by SKU, with its product; raises ``Variant.DoesNotExist``."""
+    return Variant.objects.select_related("product__category").get(sku=sku)
+
+
+def list_levels_for_variant(*, variant: Variant) -> QuerySet[StockLevel]:
+    return stock_levels_with_figures().filter(variant=variant).order_by("location__priority", "location__name")
+
+
+def list_ledger_for_variant(*, variant: Variant) -> QuerySet[StockMovement]:
+    """The variant's ledger, newest first, each row with the balance of its location after it.
+
+    The running balance is a window sum computed by the database over the whole ledger of
+    the location in time order, so a page in the middle of the history shows the right
+    balance without reading the rows before it.
+    """
+    return (
+        StockMovement.objects.filter(variant=variant)
+        .select_related("location", "by", "order_line__order")
+        .annotate(
+            balance=Window(
+                Sum("quantity"),
+                partition_by=[F("location_id")],
+                order_by=[F("created_at").asc(), F("id").asc()],
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def find_variant_by_code(*, code: str) -> Variant | None:
+    """What a scanner or a person typed: a SKU (any case) or a barcode."""
+    code = code.strip()
+    if not code:
+        return None
+    variants = Variant.objects.select_related("product")
+    exact = variants.filter(Q(sku=code) | Q(barcode=code)).order_by("pk").first()
+    return exact or variants.filter(sku__iexact=code).order_by("pk").first()
 
 
 # ------------------------------------------------------------------------------
