@@ -10,6 +10,7 @@ every variable.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -157,7 +158,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic work; each entry names its task and the crontab.guru reading of its schedule.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # https://crontab.guru/#0_7_*_*_* — "At 07:00" every day (CELERY_TIMEZONE).
+    "inventory-low-stock-digest": {
+        "task": "inventory.tasks.send_low_stock_digest",
+        "schedule": crontab(minute=0, hour=7),
+    },
+}
 
 # ------------------------------------------------------------------------------
 # E-mail
