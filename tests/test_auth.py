@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -20,6 +22,7 @@ def test_login_page_renders_a_labelled_form(client):
     assert '<label class="form-label" for="id_password">' in html
     assert 'type="password"' in html
     assert "Content-Security-Policy" in response.headers
+    assert all("src=" in tag for tag in re.findall(r"<script\b[^>]*>", html))
 
 
 def test_right_password_logs_in_and_goes_to_the_dashboard(client):
