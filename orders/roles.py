@@ -13,9 +13,16 @@ APPS = ("catalog", "inventory", "orders", "billing", "shipping")
 # (app_label, codename) pairs; the Owner holds every permission of the five apps.
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     STAFF: [
-        *[("catalog", f"view_{m}") for m in ("product", "variant", "price", "pricelist", "channel", "category", "taxrate", "customergroup")],
+        *[
+            ("catalog", f"view_{m}")
+            for m in ("product", "variant", "price", "pricelist", "channel", "category", "taxrate", "customergroup")
+        ],
         *[("inventory", f"view_{m}") for m in ("location", "stocklevel", "stockmovement", "reservation")],
-        *[("orders", f"{a}_{m}") for m in ("order", "orderline", "customer", "address") for a in ("add", "change", "view")],
+        *[
+            ("orders", f"{a}_{m}")
+            for m in ("order", "orderline", "customer", "address")
+            for a in ("add", "change", "view")
+        ],
         ("orders", "view_orderevent"),
         ("orders", "add_orderevent"),
         *[("billing", f"{a}_payment") for a in ("add", "view")],
@@ -34,3 +41,25 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *[("shipping", f"{a}_{m}") for m in ("shipment", "shipmentline", "trackingevent") for a in ("add", "change")],
     ],
 }
+
+
+def sync_roles(*, group_model=None, permission_model=None) -> None:
+    """Create the three groups and give each exactly its permissions; safe to run again.
+
+    The data migration runs it with historical models; ``post_migrate`` runs it again so that
+    permissions of models added later reach the roles, and so that a database flushed
+    between tests gets its roles back.
+    """
+    if group_model is None or permission_model is None:
+        from django.contrib.auth.models import Group, Permission
+
+        group_model, permission_model = Group, Permission
+    owner, _created = group_model.objects.get_or_create(name=OWNER)
+    owner.permissions.set(permission_model.objects.filter(content_type__app_label__in=APPS))
+    for role, pairs in ROLE_PERMISSIONS.items():
+        group, _created = group_model.objects.get_or_create(name=role)
+        wanted = permission_model.objects.none()
+        for app_label in {app for app, _code in pairs}:
+            codes = [code for app, code in pairs if app == app_label]
+            wanted = wanted | permission_model.objects.filter(content_type__app_label=app_label, codename__in=codes)
+        group.permissions.set(wanted)

@@ -5,7 +5,7 @@ from django.db import migrations
 
 
 def create_roles(apps, schema_editor):
-    from orders.roles import APPS, OWNER, ROLE_PERMISSIONS
+    from orders.roles import sync_roles
 
     # Permissions are normally created after all migrations (post_migrate); make them now.
     for app_config in apps.get_app_configs():
@@ -13,14 +13,7 @@ def create_roles(apps, schema_editor):
         create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = None
 
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    owner, _ = Group.objects.get_or_create(name=OWNER)
-    owner.permissions.set(Permission.objects.filter(content_type__app_label__in=APPS))
-    for role, pairs in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        wanted = [Permission.objects.get(content_type__app_label=app, codename=code) for app, code in pairs]
-        group.permissions.set(wanted)
+    sync_roles(group_model=apps.get_model("auth", "Group"), permission_model=apps.get_model("auth", "Permission"))
 
 
 def remove_roles(apps, schema_editor):
