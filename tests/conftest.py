@@ -66,6 +66,9 @@ def _fast_test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # WhiteNoise warns on every request when STATIC_ROOT does not exist (no collectstatic in tests).
+    settings.STATIC_ROOT = str(tmp_path / "staticfiles")
+    (tmp_path / "staticfiles").mkdir()
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
