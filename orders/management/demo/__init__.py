@@ -1,0 +1,1 @@
+"""The demo store that ``manage.py seed_demo`` builds: data, reference records, orders."""
