@@ -44,9 +44,11 @@ class Command(BaseCommand):
         now = timezone.now()
         planner = Planner(ref=ref, seed=seed, now=now, tz=timezone.get_current_timezone())
         existing = self._existing_demo_indexes()
+        stamps = planner.timestamps(orders)
+        forced = planner.forced_statuses(stamps)
         plans = [
-            planner.plan(index, placed_at, channel)
-            for index, (placed_at, channel) in enumerate(planner.timestamps(orders))
+            planner.plan(index, placed_at, channel, status=forced.get(index))
+            for index, (placed_at, channel) in enumerate(stamps)
             if index not in existing
         ]
         self.stdout.write(

@@ -7,13 +7,14 @@ rows in batches. Times are aware datetimes in UTC, chosen in the store's local h
 """
 
 import random
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from itertools import accumulate
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from billing.models import PaymentKind, PaymentMethod
 from catalog.money import ZERO, line_net, vat_breakdown
@@ -21,6 +22,35 @@ from orders.management.demo import data
 from orders.management.demo.reference import CustomerInfo, Reference, VariantInfo
 from orders.models import FulfilmentStatus, OrderEventKind, OrderStatus, PaymentStatus
 from shipping.models import ShipmentStatus, TrackingEventSource
+
+_translated: dict[str, str] = {}
+
+
+def _(message: str) -> str:
+    """``gettext``, remembered: the same dozen messages are needed a million times."""
+    text = _translated.get(message)
+    if text is None:
+        text = _translated[message] = gettext(message)
+    return text
+
+
+class Weighted:
+    """A fixed weighted choice drawn with one random number.
+
+    ``random.choices`` rebuilds its cumulative table on every call; these tables are used
+    for every order.
+    """
+
+    __slots__ = ("cum", "total", "values")
+
+    def __init__(self, values, weights) -> None:
+        self.values = list(values)
+        self.cum = list(accumulate(weights))
+        self.total = self.cum[-1]
+
+    def pick(self, rng: random.Random):
+        return self.values[bisect_right(self.cum, rng.random() * self.total)]
+
 
 DAYS = 90
 MINUTE = timedelta(minutes=1)
@@ -30,9 +60,9 @@ DAY = timedelta(days=1)
 # Volume per weekday (Mon..Sun) and the channel mix of each kind of day.
 WEEKDAY_VOLUME = [1.05, 1.0, 1.0, 1.05, 1.15, 1.1, 0.6]
 CHANNEL_MIX = {
-    "weekday": {"web": 42, "phone": 12, "in_person": 22, "wholesale": 6, "marketplace": 18},
-    "saturday": {"web": 40, "phone": 3, "in_person": 40, "marketplace": 17},
-    "sunday": {"web": 70, "marketplace": 30},
+    "weekday": Weighted(["web", "phone", "in_person", "wholesale", "marketplace"], [42, 12, 22, 6, 18]),
+    "saturday": Weighted(["web", "phone", "in_person", "marketplace"], [40, 3, 40, 17]),
+    "sunday": Weighted(["web", "marketplace"], [70, 30]),
 }
 # Local opening hours per channel: (first hour, end hour) per weekday; absent = closed.
 HOURS = {
@@ -45,31 +75,31 @@ HOURS = {
 WAREHOUSE_HOURS = {d: (8, 18) for d in range(5)}
 SHOP_HOURS = HOURS["in_person"]
 DELIVERY_HOURS = {d: (9, 19) for d in range(6)}
-WEB_HOUR_WEIGHTS = [2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 6, 7, 9, 10, 10, 8]  # 07:00 .. 22:00, evenings busiest
+WEB_HOURS = Weighted(range(7, 23), [2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 6, 7, 9, 10, 10, 8])  # evenings busiest
 
-LINE_COUNTS = {  # channel: (counts, weights)
-    "web": ([1, 2, 3, 4], [45, 30, 15, 10]),
-    "phone": ([1, 2, 3], [50, 35, 15]),
-    "in_person": ([1, 2, 3], [55, 30, 15]),
-    "marketplace": ([1, 2], [80, 20]),
-    "wholesale": ([3, 4, 5, 6, 8], [20, 25, 25, 20, 10]),
+LINE_COUNTS = {
+    "web": Weighted([1, 2, 3, 4], [45, 30, 15, 10]),
+    "phone": Weighted([1, 2, 3], [50, 35, 15]),
+    "in_person": Weighted([1, 2, 3], [55, 30, 15]),
+    "marketplace": Weighted([1, 2], [80, 20]),
+    "wholesale": Weighted([3, 4, 5, 6, 8], [20, 25, 25, 20, 10]),
 }
-RETAIL_QUANTITIES = ([1, 2, 3, 4], [78, 17, 4, 1])
-WHOLESALE_QUANTITIES = ([6, 10, 12, 20, 24, 50], [20, 25, 25, 12, 12, 6])
-METHODS = {  # channel: (shipping method codes, weights); None = taken at the counter
-    "web": (["dhl-standard", "dhl-express", "pickup-shop"], [70, 8, 22]),
-    "phone": (["dhl-standard", "dhl-express", "pickup-shop"], [65, 10, 25]),
-    "marketplace": (["dhl-standard", "dhl-express"], [88, 12]),
-    "wholesale": (["freight"], [1]),
-    "in_person": ([None], [1]),
+RETAIL_QUANTITIES = Weighted([1, 2, 3, 4], [78, 17, 4, 1])
+WHOLESALE_QUANTITIES = Weighted([6, 10, 12, 20, 24, 50], [20, 25, 25, 12, 12, 6])  # tiers from 10 and 50
+METHODS = {  # shipping method codes per channel; None = taken at the counter
+    "web": Weighted(["dhl-standard", "dhl-express", "pickup-shop"], [70, 8, 22]),
+    "phone": Weighted(["dhl-standard", "dhl-express", "pickup-shop"], [65, 10, 25]),
+    "marketplace": Weighted(["dhl-standard", "dhl-express"], [88, 12]),
+    "wholesale": Weighted(["freight"], [1]),
+    "in_person": Weighted([None], [1]),
 }
-STATUS_BY_AGE = [  # (younger than days, {status: weight}) for channels that deliver
-    (1, {OrderStatus.PLACED: 50, OrderStatus.PROCESSING: 30, OrderStatus.COMPLETED: 17, OrderStatus.CANCELLED: 3}),
-    (3, {OrderStatus.PLACED: 15, OrderStatus.PROCESSING: 30, OrderStatus.COMPLETED: 50, OrderStatus.CANCELLED: 5}),
-    (7, {OrderStatus.PLACED: 4, OrderStatus.PROCESSING: 10, OrderStatus.COMPLETED: 80, OrderStatus.CANCELLED: 6}),
-    (DAYS + 1, {OrderStatus.PLACED: 0.4, OrderStatus.PROCESSING: 0.6, OrderStatus.COMPLETED: 93,
-                OrderStatus.CANCELLED: 6}),
-]  # fmt: skip
+_S = OrderStatus
+STATUS_BY_AGE = [  # (younger than days, statuses) for orders that are not sold at the counter
+    (1, Weighted([_S.PLACED, _S.PROCESSING, _S.COMPLETED, _S.CANCELLED], [50, 30, 17, 3])),
+    (3, Weighted([_S.PLACED, _S.PROCESSING, _S.COMPLETED, _S.CANCELLED], [15, 30, 50, 5])),
+    (7, Weighted([_S.PLACED, _S.PROCESSING, _S.COMPLETED, _S.CANCELLED], [4, 10, 80, 6])),
+    (DAYS + 1, Weighted([_S.PLACED, _S.PROCESSING, _S.COMPLETED, _S.CANCELLED], [0.8, 1.2, 92, 6])),
+]
 OPEN = (OrderStatus.PLACED, OrderStatus.PROCESSING)
 
 
@@ -161,9 +191,16 @@ class Planner:
         self.channel_names = {code: channel.name for code, channel in ref.channels.items()}
         self.shop = ref.locations["shop"]
         self.warehouse = ref.locations["warehouse"]
-        # Cumulative popularity per channel for fast weighted picks.
-        self.cum = {
-            code: list(accumulate(v.popularity for v in variants)) for code, variants in ref.channel_variants.items()
+        self.popular = {
+            code: Weighted(variants, [v.popularity for v in variants])
+            for code, variants in ref.channel_variants.items()
+            if variants
+        }
+        _translated.clear()  # the language may differ from the last run in this process
+        self.method_labels = {method.value: str(method.label) for method in PaymentMethod}
+        self.sold_out = {
+            code: [v for v in variants if v.allow_backorder and v.sku in data.SOLD_OUT_AT_WAREHOUSE]
+            for code, variants in ref.channel_variants.items()
         }
 
     # --- when ---------------------------------------------------------------------------
@@ -180,18 +217,15 @@ class Planner:
             weights.append(weight * max(0.15, elapsed) if d == 0 else weight)
         picked = []
         for day in rng.choices(days, weights=weights, k=count):
-            mix = CHANNEL_MIX["sunday" if day.weekday() == 6 else "saturday" if day.weekday() == 5 else "weekday"]
-            channel = rng.choices(list(mix), weights=list(mix.values()))[0]
+            mix = "sunday" if day.weekday() == 6 else "saturday" if day.weekday() == 5 else "weekday"
+            channel = CHANNEL_MIX[mix].pick(rng)
             picked.append(self._time_on(rng, day, channel))
         picked.sort()
         return picked
 
     def _time_on(self, rng: random.Random, day: date, channel: str) -> tuple[datetime, str]:
         first, end = HOURS[channel][day.weekday()]
-        if channel in ("web", "marketplace"):
-            hour = rng.choices(range(first, end), weights=WEB_HOUR_WEIGHTS)[0]
-        else:
-            hour = rng.randrange(first, end)
+        hour = WEB_HOURS.pick(rng) if channel in ("web", "marketplace") else rng.randrange(first, end)
         at = self._local(day, hour) + timedelta(seconds=rng.randrange(3600))
         if at < self.now - MINUTE:
             return at, channel
@@ -224,17 +258,41 @@ class Planner:
         return at
 
     # --- what ---------------------------------------------------------------------------
-    def plan(self, index: int, placed_at: datetime, channel: str) -> OrderPlan:
+    def forced_statuses(self, stamps: list[tuple[datetime, str]]) -> dict[int, str]:
+        """A few of the newest orders in each open state, so that even a small demo shows them all.
+
+        A quote being typed up, orders that just came in, two waiting to be packed: chosen
+        from the timestamps alone, so the same orders are chosen whichever already exist.
+        """
+        wanted = [
+            (OrderStatus.DRAFT, {"phone", "wholesale"}, 0, 2),
+            (OrderStatus.PLACED, {"web", "marketplace"}, 0, 3),
+            (OrderStatus.PROCESSING, {"web", "marketplace", "wholesale"}, 1, 2),
+        ]
+        forced: dict[int, str] = {}
+        for status, channels, min_age_days, count in wanted:
+            for index in range(len(stamps) - 1, -1, -1):
+                if count == 0:
+                    break
+                at, channel = stamps[index]
+                if channel in channels and index not in forced and self.now - at >= DAY * min_age_days:
+                    forced[index] = status
+                    count -= 1
+        return forced
+
+    def plan(self, index: int, placed_at: datetime, channel: str, *, status: str | None = None) -> OrderPlan:
         rng = random.Random(self.seed * 1_000_003 + index)
         age_days = (self.now - placed_at) / DAY
         order = OrderPlan(index=index, channel=channel, placed_at=placed_at, created_at=placed_at)
-        order.method_code = rng.choices(*METHODS[channel])[0]
+        order.method_code = METHODS[channel].pick(rng)
         pickup = order.method_code == "pickup-shop" or channel == "in_person"
         order.location_code = "shop" if pickup else "warehouse"
-        self._who(rng, order)
-        self._lines(rng, order)
-        self._totals(order)
         order.status = self._status(rng, channel, age_days)
+        if status is not None:
+            order.status = status
+        self._who(rng, order)
+        self._lines(rng, order, backorder=status == OrderStatus.PLACED)
+        self._totals(order)
         if channel in ("phone", "in_person", "wholesale"):
             order.created_by = self.users["staff"]
         if rng.random() < 0.04:
@@ -286,17 +344,22 @@ class Planner:
         order.billing_address = address
         order.shipping_address = address
 
-    def _lines(self, rng: random.Random, order: OrderPlan) -> None:
+    def _lines(self, rng: random.Random, order: OrderPlan, *, backorder: bool = False) -> None:
         variants = self.ref.channel_variants[order.channel]
         price_list_id = self.ref.channels[order.channel].price_list_id
-        count = min(rng.choices(*LINE_COUNTS[order.channel])[0], len(variants))
+        count = min(LINE_COUNTS[order.channel].pick(rng), len(variants))
         quantities = WHOLESALE_QUANTITIES if order.channel == "wholesale" else RETAIL_QUANTITIES
         chosen: dict[int, VariantInfo] = {}
         while len(chosen) < count:
-            variant = rng.choices(variants, cum_weights=self.cum[order.channel])[0]
+            variant = self.popular[order.channel].pick(rng)
+            chosen.setdefault(variant.id, variant)
+        backorderable = self.sold_out.get(order.channel)
+        wanted = backorder or rng.random() < 0.3
+        if backorderable and order.status in OPEN and order.location_code == "warehouse" and wanted:
+            variant = rng.choice(backorderable)  # sold out, but may be ordered: it will be backordered
             chosen.setdefault(variant.id, variant)
         for variant in chosen.values():
-            quantity = rng.choices(*quantities)[0]
+            quantity = quantities.pick(rng)
             price = self.ref.unit_price(price_list_id=price_list_id, variant_id=variant.id, quantity=quantity)
             order.lines.append(LinePlan(variant, quantity, price, line_net(unit_price=price, quantity=quantity)))
 
@@ -316,10 +379,12 @@ class Planner:
     def _status(self, rng: random.Random, channel: str, age_days: float) -> str:
         if channel == "in_person":
             return OrderStatus.CANCELLED if rng.random() < 0.03 else OrderStatus.COMPLETED
-        if channel in ("phone", "wholesale") and rng.random() < (0.10 if age_days < 7 else 0.01):
+        if channel in ("phone", "wholesale") and rng.random() < (
+            0.2 if age_days < 3 else 0.1 if age_days < 14 else 0.03
+        ):
             return OrderStatus.DRAFT
         weights = next(w for limit, w in STATUS_BY_AGE if age_days < limit)
-        return rng.choices(list(weights), weights=list(weights.values()))[0]
+        return weights.pick(rng)
 
     # --- how it went ------------------------------------------------------------------------
     def _lifecycle(self, rng: random.Random, order: OrderPlan) -> None:
@@ -403,7 +468,7 @@ class Planner:
             payment.reference = f"TRM-{rng.randrange(10**6):06d}" if method == PaymentMethod.CARD else ""
             payment.recorded_by = self.users["staff"]
         order.payments.append(payment)
-        label = PaymentMethod(method).label
+        label = self.method_labels[method]
         message = _("%(amount)s %(currency)s by %(method)s.") % {
             "amount": order.total, "currency": self.currency, "method": label,
         }  # fmt: skip

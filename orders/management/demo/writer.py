@@ -16,7 +16,7 @@ import time as clock
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 
 from django.conf import settings
@@ -24,12 +24,11 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import DateTimeField, F, JSONField, Max, Model
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from billing.models import Payment
 from inventory.models import MovementKind, Reservation, StockLevel, StockMovement
 from orders.management.demo import data
-from orders.management.demo.planner import DAYS, OrderPlan
+from orders.management.demo.planner import DAYS, OrderPlan, _
 from orders.management.demo.reference import LevelInfo, Reference
 from orders.models import Order, OrderEvent, OrderLine, new_tracking_code
 from shipping.models import Shipment, ShipmentLine, TrackingEvent
@@ -37,6 +36,11 @@ from shipping.models import Shipment, ShipmentLine, TrackingEvent
 WRITTEN_MODELS: list[type[Model]] = [
     Order, OrderLine, OrderEvent, Payment, Shipment, ShipmentLine, TrackingEvent, StockMovement, Reservation,
 ]  # fmt: skip
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    """What Django's SQLite backend stores for an aware datetime: naive UTC text."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
 
 
 class Table:
@@ -64,7 +68,7 @@ class Table:
             if isinstance(f, JSONField):
                 self.converters.append((i, partial(f.get_db_prep_save, connection=connection)))
             elif isinstance(f, DateTimeField) and connection.vendor == "sqlite":
-                self.converters.append((i, connection.ops.adapt_datetimefield_value))
+                self.converters.append((i, _sqlite_datetime))
         self.rows: list[list] = []
 
     def add(self, **values) -> None:
@@ -141,11 +145,11 @@ def plan_stock(*, ref: Reference, plans: list[OrderPlan], batch_size: int, seed:
             if key in empty or (key[1] == warehouse and variant.sku in data.SOLD_OUT_AT_WAREHOUSE):
                 target = 0
             elif key[1] == warehouse:
-                low = rng.random() < 0.12
+                low = rng.random() < 0.06
                 target = rng.randint(1, max(1, variant.threshold - 1)) if low else rng.randint(
                     variant.threshold * 2, variant.threshold * 8)  # fmt: skip
             else:
-                low = rng.random() < 0.2
+                low = rng.random() < 0.1
                 target = rng.randint(1, max(1, variant.threshold - 1)) if low else rng.randint(
                     variant.threshold, variant.threshold * 3)  # fmt: skip
         else:
