@@ -68,7 +68,7 @@ for _ in $(seq 1 120); do
 done
 cat <<MSG
 
-  Backroom is starting on http://$HOST:$PORT/
+  Backroom is running on http://$HOST:$PORT/
   Log in as owner / backroom-demo (also staff and warehouse, same password).
   Press Ctrl-C to stop the web server and the Celery worker.
 
