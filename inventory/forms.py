@@ -175,7 +175,7 @@ class StockCountImportForm(_BootstrapForm):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_("Columns: sku, location (the location's code), counted. The first line names the columns."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
     def __init__(self, *args, **kwargs):

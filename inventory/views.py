@@ -29,6 +29,7 @@ from inventory.forms import (
     StockCountImportForm,
     TransferStockForm,
 )
+from inventory.models import Location
 from inventory.selectors import (
     get_variant_for_stock_card,
     list_ledger_for_variant,
@@ -118,6 +119,8 @@ def stock_list_view(request: HttpRequest) -> HttpResponse:
         "columns": _sort_columns(request),
         "query": params.urlencode(),
         "applied": applied,
+        # The low-stock filter annotates a reorder suggestion: show it only then.
+        "show_reorder": any(chip["label"] == filterset.form.fields["low"].label for chip in applied),
         "export_url": f"{reverse('inventory:stock-export')}?{params.urlencode()}",
     }
     return render(request, "inventory/stocklevel_list.html", context)
@@ -372,4 +375,5 @@ def stock_import_view(request: HttpRequest) -> HttpResponse:
     else:
         form = StockCountImportForm()
         result = request.session.pop(IMPORT_RESULT_KEY, None)
-    return render(request, "inventory/stock_import.html", {"form": form, "result": result})
+    context = {"form": form, "result": result, "locations": Location.objects.filter(is_active=True)}
+    return render(request, "inventory/stock_import.html", context)

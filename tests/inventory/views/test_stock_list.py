@@ -102,6 +102,7 @@ def test_low_stock_only_uses_the_level_threshold_before_the_variant_one(warehous
 
     # then
     assert _skus(response) == ["A-LOW", "C-OWN"]
+    assert 'data-testid="reorder">5<' in response.content.decode()  # nothing sold: the threshold
 
 
 def test_backordered_shows_variants_that_open_orders_wait_for(warehouse_client):
