@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django import forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from catalog.models import Variant
 from inventory.models import Location, StockLevel
@@ -141,6 +142,14 @@ class TransferStockForm(_StockForm):
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000)
     reason = forms.CharField(label=_("Note"), max_length=200, required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and "to_location" not in self.initial:
+            # A transfer goes somewhere else: preselect the second location, not the first twice.
+            second = self.fields["to_location"].queryset.values_list("pk", flat=True)[1:2]
+            if second:
+                self.initial["to_location"] = second[0]
+
 
 # ------------------------------------------------------------------------------
 # Stock count import (CSV)
@@ -215,9 +224,14 @@ class StockCountImportForm(_BootstrapForm):
             raise forms.ValidationError(_("The file has more than %(max)s rows; split it.") % {"max": MAX_IMPORT_ROWS})
         self._check_rows(raw)
         if self.row_errors:
+            count = len(self.row_errors)
             raise forms.ValidationError(
-                _("%(count)s rows have errors; nothing was imported. Fix them and upload the file again.")
-                % {"count": len(self.row_errors)},
+                ngettext_lazy(
+                    "%(count)s row has errors; nothing was imported. Fix it and upload the file again.",
+                    "%(count)s rows have errors; nothing was imported. Fix them and upload the file again.",
+                    count,
+                )
+                % {"count": count},
                 code="rows",
             )
         return upload

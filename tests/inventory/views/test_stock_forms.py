@@ -286,3 +286,12 @@ def test_next_to_another_site_is_ignored(warehouse_client, warehouse):
 
     # then
     assert response["Location"] == reverse("inventory:stock-card", args=[variant.sku])
+
+
+def test_transfer_form_preselects_a_different_target(warehouse_client, warehouse, store):
+    # when
+    form = warehouse_client.get(reverse("inventory:stock-transfer")).context["form"]
+
+    # then
+    assert form["from_location"].value() is None or form["from_location"].value() != form["to_location"].value()
+    assert form["to_location"].value() in (warehouse.pk, store.pk)
