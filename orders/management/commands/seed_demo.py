@@ -20,6 +20,7 @@ from orders.management.demo.writer import DemoWriter, plan_stock
 from orders.models import Order
 
 LOGIN_URL = "http://127.0.0.1:8000/"
+PROGRESS_EVERY = 5000
 
 
 class Command(BaseCommand):
@@ -46,21 +47,25 @@ class Command(BaseCommand):
         existing = self._existing_demo_indexes()
         stamps = planner.timestamps(orders)
         forced = planner.forced_statuses(stamps)
-        plans = [
-            planner.plan(index, placed_at, channel, status=forced.get(index))
-            for index, (placed_at, channel) in enumerate(stamps)
-            if index not in existing
-        ]
-        self.stdout.write(
-            f"{len(existing):,} demo orders exist; planning {len(plans):,} more ({time.monotonic() - started:.1f} s)."
-        )
+        missing = [index for index in range(len(stamps)) if index not in existing]
+        self.stdout.write(f"{len(existing):,} demo orders exist; planning {len(missing):,} more.")
+        plans = []
+        for index in missing:
+            placed_at, channel = stamps[index]
+            plans.append(planner.plan(index, placed_at, channel, status=forced.get(index)))
+            if len(plans) % PROGRESS_EVERY == 0:
+                self.stdout.write(f"  planned {len(plans):,} / {len(missing):,} · {time.monotonic() - started:.1f} s")
         bookings = plan_stock(ref=ref, plans=plans, batch_size=batch_size, seed=seed, now=now, tz=planner.tz)
-        DemoWriter(ref=ref, batch_size=batch_size, report=self.stdout.write).write(plans, bookings)
+        self.stdout.write(f"Writing {len(plans):,} orders in batches of {batch_size:,}.")
+        DemoWriter(ref=ref, batch_size=batch_size, report=self.stdout.write, started=started).write(plans, bookings)
 
         self.stdout.write(self.style.SUCCESS(f"Demo store ready in {time.monotonic() - started:.1f} s."))
-        self.stdout.write(f"Sign in at {LOGIN_URL} as owner / {data.DEMO_PASSWORD}")
-        self.stdout.write(f"  (also staff / {data.DEMO_PASSWORD} and warehouse / {data.DEMO_PASSWORD};")
-        self.stdout.write("   an account that existed before keeps its own password.)")
+        self.stdout.write(f"Sign in at {LOGIN_URL}")
+        self.stdout.write("  username: owner")
+        self.stdout.write(f"  password: {data.DEMO_PASSWORD}")
+        self.stdout.write(
+            "  (staff and warehouse sign in with the same password; an account that existed before keeps its own.)"
+        )
 
     def _existing_demo_indexes(self) -> set[int]:
         prefix = data.DEMO_REFERENCE_PREFIX

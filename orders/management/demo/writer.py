@@ -44,7 +44,7 @@ def _sqlite_datetime(value: datetime) -> str:
 
 
 class Table:
-    """Rows for one model's table, inserted with ``executemany``.
+    """Rows for one model's table, inserted with ``executemany`` (COPY on PostgreSQL).
 
     ``bulk_create`` prepares every value through the field API and, with DEBUG on, logs
     each statement with its parameters: at 100,000 orders (1.5 million rows) that costs
@@ -59,6 +59,9 @@ class Table:
         self.model = model
         self.sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model, values bound
             quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+        )
+        self.copy_sql = "COPY {} ({}) FROM STDIN".format(
+            quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
         )
         # Defaults are taken once (the store currency, False, empty JSON); per-row values such
         # as the tracking code are always passed.
@@ -79,9 +82,16 @@ class Table:
         self.rows.append(row)
 
     def insert(self, cursor) -> None:
-        if self.rows:
+        if not self.rows:
+            return
+        if connection.vendor == "postgresql":
+            # COPY is several times faster than even pipelined INSERTs on PostgreSQL.
+            with cursor.cursor.copy(self.copy_sql) as copy:
+                for row in self.rows:
+                    copy.write_row(row)
+        else:
             cursor.executemany(self.sql, self.rows)
-            self.rows = []
+        self.rows = []
 
 
 # --- stock --------------------------------------------------------------------------------
@@ -196,11 +206,11 @@ def plan_stock(*, ref: Reference, plans: list[OrderPlan], batch_size: int, seed:
 class DemoWriter:
     """Turns plans into rows, one transaction per batch, with explicit ids."""
 
-    def __init__(self, *, ref: Reference, batch_size: int, report: Callable[[str], None]) -> None:
+    def __init__(self, *, ref: Reference, batch_size: int, report: Callable[[str], None], started: float) -> None:
         self.ref = ref
         self.batch_size = batch_size
         self.report = report
-        self.started = clock.monotonic()
+        self.started = started
         self.next_id = {model: (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1 for model in WRITTEN_MODELS}
         self.location_ids = {loc.code: loc.pk for loc in ref.locations.values()}
         self.users = {name: user.pk for name, user in ref.users.items()}
@@ -222,7 +232,7 @@ class DemoWriter:
                 self._write_batch(chunk, by_batch.get(batch, []))
                 self._reset_sequences()
             done = min(len(plans), (batch + 1) * self.batch_size)
-            self.report(f"  {done:,} / {len(plans):,} orders · {clock.monotonic() - self.started:.1f} s")
+            self.report(f"  written {done:,} / {len(plans):,} · {clock.monotonic() - self.started:.1f} s")
 
     def _reset_sequences(self) -> None:
         """Explicit ids bypass PostgreSQL's sequences: move them past what we wrote."""
