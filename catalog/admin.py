@@ -15,7 +15,17 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Category, Channel, CustomerGroup, Price, PriceList, Product, TaxRate, Variant
+from catalog.models import (
+    Category,
+    Channel,
+    CustomerGroup,
+    Price,
+    PriceList,
+    Product,
+    StoreSettings,
+    TaxRate,
+    Variant,
+)
 from catalog.templatetags.money import format_money as money_for_locale
 from inventory.models import StockLevel
 
@@ -223,3 +233,46 @@ class CustomerGroupAdmin(admin.ModelAdmin):
     @admin.display(description=_("customers"), ordering="customer_count")
     def customer_count(self, obj: CustomerGroup) -> int:
         return obj.customer_count
+
+
+@admin.register(StoreSettings)
+class StoreSettingsAdmin(admin.ModelAdmin):
+    """One row: adding a second or deleting the first is not offered."""
+
+    fieldsets = (
+        (_("Store"), {"fields": ("name", "legal_name", "logo", "email", "phone", "website")}),
+        (_("Address"), {"fields": ("address_line1", "postal_code", "city", "country")}),
+        (
+            _("Invoicing"),
+            {
+                "fields": (
+                    "vat_id",
+                    "registration",
+                    "iban",
+                    "bic",
+                    "invoice_series",
+                    "credit_note_series",
+                    "default_payment_terms_days",
+                )
+            },
+        ),
+        (
+            _("Rules"),
+            {
+                "fields": (
+                    "unpaid_cancel_after_days",
+                    "staff_refund_limit",
+                    "staff_discount_limit_percent",
+                    "review_first_order_above",
+                    "abandoned_cart_after_minutes",
+                    "low_stock_digest",
+                )
+            },
+        ),
+    )
+
+    def has_add_permission(self, request):
+        return not StoreSettings.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

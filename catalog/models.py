@@ -196,3 +196,62 @@ class CustomerGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StoreSettings(models.Model):
+    """The one row of the merchant's own details and business rules (``StoreSettings.load()``).
+
+    Printed on invoices and e-mails, shown on the storefront; the rules below are read by the
+    services that enforce them.
+    """
+
+    name = models.CharField(_("store name"), max_length=100, default="Backroom Demo Store")
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="DE")
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    vat_id = models.CharField(_("VAT id"), max_length=40, blank=True)
+    registration = models.CharField(_("company registration"), max_length=100, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    logo = models.ImageField(_("logo"), upload_to="store/", blank=True)
+    invoice_series = models.CharField(_("invoice series"), max_length=10, default="INV")
+    credit_note_series = models.CharField(_("credit note series"), max_length=10, default="CN")
+    default_payment_terms_days = models.PositiveSmallIntegerField(_("default payment terms (days)"), default=14)
+    unpaid_cancel_after_days = models.PositiveSmallIntegerField(
+        _("cancel unpaid orders after (days)"),
+        default=7,
+        help_text=_("On channels that require payment; a reminder goes out a day before."),
+    )
+    staff_refund_limit = models.DecimalField(
+        _("staff refund limit"),
+        max_digits=12,
+        decimal_places=2,
+        default=100,
+        help_text=_("Refunds above this amount need the Owner."),
+    )
+    staff_discount_limit_percent = models.DecimalField(
+        _("staff discount limit (%)"), max_digits=5, decimal_places=2, default=10
+    )
+    review_first_order_above = models.DecimalField(
+        _("review first orders above"), max_digits=12, decimal_places=2, default=500
+    )
+    abandoned_cart_after_minutes = models.PositiveIntegerField(_("abandoned cart after (minutes)"), default=60)
+    low_stock_digest = models.BooleanField(_("daily low-stock e-mail"), default=True)
+
+    class Meta:
+        verbose_name = _("store settings")
+        verbose_name_plural = _("store settings")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="storesettings_single_row")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def load(cls) -> "StoreSettings":
+        settings_row, _created = cls.objects.get_or_create(pk=1, defaults={"name": settings.STORE_NAME})
+        return settings_row
