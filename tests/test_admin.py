@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceSequence, Payment
+from catalog.models import StoreSettings
 from inventory.models import Reservation, StockLevel, StockMovement
 from orders.models import Order, OrderEvent, OrderLine
 from shipping.models import Shipment, ShipmentLine, ShippingMethod, TrackingEvent
@@ -122,6 +123,7 @@ def add_rows(count: int, *, start: int = 0) -> None:
         ShipmentLine.objects.create(shipment=shipment, order_line=line, quantity=2)
         TrackingEvent.objects.create(shipment=shipment, status=Shipment.Status.SHIPPED, occurred_at=timezone.now())
     InvoiceSequence.objects.update_or_create(series="INV", year=2026, defaults={"last_number": start + count})
+    StoreSettings.load()
 
 
 @pytest.fixture
