@@ -22,7 +22,10 @@ def test_place_order_reserves_stock_numbers_and_prices_the_order(django_capture_
     mug = stocked_variant(channel=channel, on_hand=3, price=Decimal("8.50"))
     customer = CustomerFactory()
     # when
-    with patch("orders.services.send_order_email_task") as email_task, django_capture_on_commit_callbacks(execute=True):
+    with (
+        patch("orders.services.placement.send_order_email_task") as email_task,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         order = place_order(
             channel=channel,
             customer=customer,

@@ -70,7 +70,10 @@ def test_each_transition_is_allowed_exactly_when_the_table_says_so(source, targe
     allowed = target in ORDER_TRANSITIONS[source]
     events_before = order.events.count()
     # when / then
-    with patch("orders.services.send_order_email_task"):
+    with (
+        patch("orders.services.placement.send_order_email_task"),
+        patch("orders.services.status.send_order_email_task"),
+    ):
         if allowed:
             moved = SERVICES[target](order=order, by=user)
             assert moved.status == target
@@ -100,7 +103,10 @@ def test_cancel_releases_the_reserved_stock_and_emails_the_customer(django_captu
     order = place_order(channel=channel, email="ada@example.com", lines=[LineInput(variant=variant, quantity=3)])
     assert StockLevel.objects.get(variant=variant).reserved == 3
     # when
-    with patch("orders.services.send_order_email_task") as email_task, django_capture_on_commit_callbacks(execute=True):
+    with (
+        patch("orders.services.status.send_order_email_task") as email_task,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         order = cancel_order(order=order, by=UserFactory(), reason="Customer changed their mind")
     # then
     assert order.status == OrderStatus.CANCELLED

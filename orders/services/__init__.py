@@ -1,0 +1,49 @@
+"""Every change to an order: placing it, moving its status, keeping its derived axes.
+
+Each function is one transaction; it locks the order row, refuses a change the state table
+does not allow with a message a person can read, writes the timeline, and enqueues side
+effects (e-mails) only after commit. Split by concern; import from ``orders.services``.
+"""
+
+from orders.services.backorders import receive_stock_and_fill_backorders
+from orders.services.emails import ORDER_EMAILS, send_order_email
+from orders.services.placement import (
+    MAX_LINE_QUANTITY,
+    LineInput,
+    compute_totals,
+    place_draft_order,
+    place_order,
+)
+from orders.services.status import (
+    DELIVERED_STATUSES,
+    SHIPPED_STATUSES,
+    add_order_note,
+    cancel_order,
+    complete_order,
+    derive_fulfilment_status,
+    derive_payment_status,
+    start_processing,
+    sync_fulfilment_status,
+    sync_payment_status,
+)
+
+__all__ = [
+    "DELIVERED_STATUSES",
+    "MAX_LINE_QUANTITY",
+    "ORDER_EMAILS",
+    "SHIPPED_STATUSES",
+    "LineInput",
+    "add_order_note",
+    "cancel_order",
+    "complete_order",
+    "compute_totals",
+    "derive_fulfilment_status",
+    "derive_payment_status",
+    "place_draft_order",
+    "place_order",
+    "receive_stock_and_fill_backorders",
+    "send_order_email",
+    "start_processing",
+    "sync_fulfilment_status",
+    "sync_payment_status",
+]

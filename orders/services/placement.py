@@ -1,0 +1,256 @@
+"""Placing orders from any source: pricing, totals, stock reservation, the number."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Channel, Variant
+from catalog.money import HUNDRED, ZERO, line_net, quantize, vat_breakdown
+from catalog.selectors import get_unit_prices
+from inventory.models import Location
+from inventory.services import ReservationRequest, reserve_stock
+from orders.exceptions import DuplicateOrder, InvalidOrder, InvalidTransition
+from orders.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
+from orders.services._common import _event, _lock, _move
+from orders.tasks import send_order_email as send_order_email_task
+
+MAX_LINE_QUANTITY = 10_000
+
+
+@dataclass(frozen=True)
+class LineInput:
+    variant: Variant
+    quantity: int
+
+
+def _price_lines(*, channel: Channel, lines: Sequence[LineInput], customer: Customer | None) -> list[OrderLine]:
+    if not lines:
+        raise InvalidOrder(_("Add at least one item to the order."), field="lines")
+    merged: dict[int, int] = {}
+    variants: dict[int, Variant] = {}
+    for line in lines:
+        if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity <= 0:
+            raise InvalidOrder(
+                _("%(sku)s: the quantity must be a whole number above zero.") % {"sku": line.variant.sku},
+                field="lines",
+            )
+        merged[line.variant.pk] = merged.get(line.variant.pk, 0) + line.quantity
+        variants[line.variant.pk] = line.variant
+    too_many = [variants[v].sku for v, q in merged.items() if q > MAX_LINE_QUANTITY]
+    if too_many:
+        raise InvalidOrder(
+            _("%(skus)s: at most %(max)s units per line.") % {"skus": ", ".join(too_many), "max": MAX_LINE_QUANTITY},
+            field="lines",
+        )
+    sold = set(
+        Variant.objects.filter(
+            pk__in=list(merged), is_active=True, product__is_active=True, product__channels=channel
+        ).values_list("pk", flat=True)
+    )
+    not_sold = [variants[v].sku for v in merged if v not in sold]
+    if not_sold:
+        raise InvalidOrder(
+            _("Not sold on %(channel)s: %(skus)s.") % {"channel": channel.name, "skus": ", ".join(not_sold)},
+            field="lines",
+        )
+    group = customer.group if customer is not None else None
+    prices = get_unit_prices(channel=channel, quantities=merged, customer_group=group)
+    unpriced = [variants[v].sku for v in merged if v not in prices]
+    if unpriced:
+        raise InvalidOrder(
+            _("No price on %(channel)s for: %(skus)s.") % {"channel": channel.name, "skus": ", ".join(unpriced)},
+            field="lines",
+        )
+    full = {v.pk: v for v in Variant.objects.filter(pk__in=list(merged)).select_related("product__tax_rate")}
+    result = []
+    for variant_id, quantity in merged.items():
+        variant = full[variant_id]
+        tax = variant.product.tax_rate
+        result.append(
+            OrderLine(
+                variant=variant,
+                sku=variant.sku,
+                product_name=variant.product.name,
+                variant_name=variant.name,
+                quantity=quantity,
+                unit_price_amount=prices[variant_id],
+                tax_rate=tax.rate,
+                tax_category=tax.category,
+                line_total_amount=line_net(unit_price=prices[variant_id], quantity=quantity),
+            )
+        )
+    return result
+
+
+def compute_totals(
+    *, lines: Sequence[OrderLine], discount_percent: Decimal, shipping_amount: Decimal, shipping_tax_rate: Decimal
+) -> dict[str, Decimal]:
+    """Order totals by the EN 16931 rules: the discount is an allowance per VAT rate, and VAT
+    is computed per rate on the sum of that rate's nets (after the allowance), then rounded."""
+    subtotal = sum((line.line_total_amount for line in lines), ZERO)
+    by_rate = vat_breakdown((line.tax_rate, line.line_total_amount) for line in lines)
+    discount = ZERO
+    taxable: list[tuple[Decimal, Decimal]] = []
+    for rate, (basis, _vat) in by_rate.items():
+        allowance = quantize(basis * discount_percent / HUNDRED)
+        discount += allowance
+        taxable.append((rate, basis - allowance))
+    if shipping_amount:
+        taxable.append((shipping_tax_rate, shipping_amount))
+    tax = sum((vat for _basis, vat in vat_breakdown(taxable).values()), ZERO)
+    total = subtotal - discount + shipping_amount + tax
+    return {
+        "subtotal_amount": subtotal,
+        "discount_amount": discount,
+        "shipping_amount": shipping_amount,
+        "tax_amount": tax,
+        "total_amount": total,
+    }
+
+
+@transaction.atomic
+def place_order(
+    *,
+    channel: Channel,
+    lines: Sequence[LineInput],
+    customer: Customer | None = None,
+    email: str = "",
+    phone: str = "",
+    customer_name: str = "",
+    billing_address: dict | None = None,
+    shipping_address: dict | None = None,
+    shipping_method=None,
+    shipping_amount: Decimal = ZERO,
+    shipping_tax_rate: Decimal = Decimal("19.00"),
+    pickup_location: Location | None = None,
+    discount_percent: Decimal = ZERO,
+    external_reference: str = "",
+    notes: str = "",
+    by=None,
+) -> Order:
+    """Place an order from any source: price it, reserve its stock, give it a number.
+
+    All or nothing: a refusal (unknown item, no price, not enough stock) raises an
+    ``OrderError`` or ``InsufficientStock`` and leaves no order and no reservation behind.
+    The number is ``ORDER_NUMBER_START + id``, so placing never waits on a counter row.
+    """
+    if not channel.is_active:
+        raise InvalidOrder(
+            _("The channel %(channel)s is not taking orders.") % {"channel": channel.name}, field="channel"
+        )
+    if not Decimal(0) <= Decimal(discount_percent) <= HUNDRED:
+        raise InvalidOrder(_("The discount must be between 0 and 100 %."), field="discount_percent")
+    if shipping_amount < 0:
+        raise InvalidOrder(_("The shipping price cannot be negative."), field="shipping_amount")
+    if pickup_location is not None and not pickup_location.is_pickup_point:
+        raise InvalidOrder(
+            _("%(location)s is not a pickup point.") % {"location": pickup_location.name}, field="pickup_location"
+        )
+    if external_reference:
+        existing = (
+            Order.objects.filter(channel=channel, external_reference=external_reference)
+            .values_list("number", flat=True)
+            .first()
+        )
+        if existing:
+            raise DuplicateOrder(existing)
+    priced = _price_lines(channel=channel, lines=lines, customer=customer)
+    if customer is not None:
+        email = email or customer.email
+        phone = phone or customer.phone
+        customer_name = customer_name or customer.full_name or customer.company_name
+    order = Order(
+        channel=channel,
+        customer=customer,
+        currency=channel.price_list.currency,
+        email=email,
+        phone=phone,
+        customer_name=customer_name,
+        billing_address=billing_address or shipping_address or {},
+        shipping_address=shipping_address or {},
+        shipping_method=shipping_method,
+        pickup_location=pickup_location,
+        shipping_tax_rate=shipping_tax_rate,
+        external_reference=external_reference,
+        notes=notes,
+        created_by=by,
+        **compute_totals(
+            lines=priced,
+            discount_percent=Decimal(discount_percent),
+            shipping_amount=quantize(shipping_amount),
+            shipping_tax_rate=shipping_tax_rate,
+        ),
+    )
+    try:
+        with transaction.atomic():
+            order.save()
+    except IntegrityError as exc:  # a concurrent twin with the same external reference won
+        existing = Order.objects.filter(channel=channel, external_reference=external_reference).first()
+        if existing is not None and external_reference:
+            raise DuplicateOrder(existing.number) from exc
+        raise
+    for line in priced:
+        line.order = order
+    OrderLine.objects.bulk_create(priced)
+    return _finish_placing(order=order, by=by)
+
+
+def _finish_placing(*, order: Order, by=None) -> Order:
+    """Reserve the stock of a draft's lines, number it and move it to placed."""
+    lines = list(order.lines.select_related("variant"))
+    if not lines:
+        raise InvalidOrder(_("Add at least one item to the order."), field="lines")
+    backordered = reserve_stock(
+        requests=[
+            ReservationRequest(
+                order_line_id=line.pk,
+                variant_id=line.variant_id,
+                sku=line.sku,
+                quantity=line.quantity,
+                allow_backorder=line.variant.allow_backorder,
+            )
+            for line in lines
+        ],
+        location_ids=list(order.channel.locations.filter(is_active=True).values_list("pk", flat=True)),
+    )
+    for line in lines:
+        if backordered.get(line.pk):
+            line.quantity_backordered = backordered[line.pk]
+            line.save(update_fields=["quantity_backordered"])
+    order.number = str(settings.ORDER_NUMBER_START + order.pk)
+    order.placed_at = timezone.now()
+    order.save(update_fields=["number", "placed_at"])
+    _move(order, to=OrderStatus.PLACED, by=by)
+    _event(
+        order,
+        OrderEvent.Kind.PLACED,
+        by=by,
+        message=_("Placed on %(channel)s: %(count)s items, %(total)s %(currency)s.")
+        % {
+            "channel": order.channel.name,
+            "count": sum(line.quantity for line in lines),
+            "total": order.total_amount,
+            "currency": order.currency,
+        },
+    )
+    if order.email:
+        transaction.on_commit(partial(send_order_email_task.delay, order_id=order.pk, kind="placed"))
+    return order
+
+
+@transaction.atomic
+def place_draft_order(*, order: Order, by=None) -> Order:
+    """Place an order that staff saved as a draft: its stock is reserved now, not before."""
+    order = _lock(order)
+    if not order.can_become(OrderStatus.PLACED):
+        raise InvalidTransition(
+            _("Order %(number)s is %(status)s and cannot become %(target)s.")
+            % {"number": order, "status": order.get_status_display(), "target": OrderStatus.PLACED.label}
+        )
+    return _finish_placing(order=order, by=by)
