@@ -1,5 +1,6 @@
 from collections import defaultdict
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.conf import settings
@@ -22,7 +23,7 @@ ORDERS = 200
 
 
 def _seed(orders: int = ORDERS) -> None:
-    call_command("seed_demo", orders=orders, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", orders=orders, stdout=StringIO())
 
 
 def _mismatched_levels():

@@ -14,24 +14,14 @@ from decimal import Decimal
 from itertools import accumulate
 
 from django.conf import settings
-from django.utils.translation import gettext
 
 from billing.models import PaymentKind, PaymentMethod
 from catalog.money import ZERO, line_net, vat_breakdown
 from orders.management.demo import data
 from orders.management.demo.reference import CustomerInfo, Reference, VariantInfo
+from orders.management.demo.text import _, forget_translations
 from orders.models import FulfilmentStatus, OrderEventKind, OrderStatus, PaymentStatus
 from shipping.models import ShipmentStatus, TrackingEventSource
-
-_translated: dict[str, str] = {}
-
-
-def _(message: str) -> str:
-    """``gettext``, remembered: the same dozen messages are needed a million times."""
-    text = _translated.get(message)
-    if text is None:
-        text = _translated[message] = gettext(message)
-    return text
 
 
 class Weighted:
@@ -196,7 +186,7 @@ class Planner:
             for code, variants in ref.channel_variants.items()
             if variants
         }
-        _translated.clear()  # the language may differ from the last run in this process
+        forget_translations()  # the language may differ from the last run in this process
         self.method_labels = {method.value: str(method.label) for method in PaymentMethod}
         self.sold_out = {
             code: [v for v in variants if v.allow_backorder and v.sku in data.SOLD_OUT_AT_WAREHOUSE]
@@ -409,10 +399,11 @@ class Planner:
                 must_pay = channel == "marketplace" or rng.random() < 0.85  # the rest wait for their transfer
             ready = t0
             if must_pay:
-                paid_at = self._payment_time(rng, order)
+                method = self._method_for(rng, order)
+                paid_at = self._payment_time(rng, order, method)
                 if paid_at > self.now:
                     paid_at = t0 + (self.now - t0) * rng.uniform(0.1, 0.5)
-                self._pay(rng, order, paid_at)
+                self._pay(rng, order, paid_at, method=method)
                 ready = paid_at
             if order.status != OrderStatus.PLACED:
                 hours = SHOP_HOURS if order.location_code == "shop" else WAREHOUSE_HOURS
@@ -432,15 +423,12 @@ class Planner:
         by = self.users["warehouse" if order.location_code == "warehouse" else "staff"]
         order.events.append((OrderEventKind.STATUS, OrderStatus.PLACED, OrderStatus.PROCESSING, "", by, at))
 
-    def _payment_time(self, rng: random.Random, order: OrderPlan) -> datetime:
+    def _payment_time(self, rng: random.Random, order: OrderPlan, method: str) -> datetime:
         t0 = order.placed_at
-        if order.channel in ("web", "marketplace"):
-            return t0 + MINUTE * rng.uniform(0.5, 4)
-        if order.channel == "wholesale":
-            return self._open(rng, t0 + DAY * rng.uniform(1, 10), WAREHOUSE_HOURS)
-        if rng.random() < 0.4:  # card on the phone
-            return t0 + MINUTE * rng.uniform(2, 8)
-        return self._open(rng, t0 + HOUR * rng.uniform(4, 72), WAREHOUSE_HOURS)  # transfer
+        if method == PaymentMethod.BANK_TRANSFER:  # booked when it shows on the bank statement
+            days = rng.uniform(1, 10) if order.channel == "wholesale" else rng.uniform(0.2, 3)
+            return self._open(rng, t0 + DAY * days, WAREHOUSE_HOURS)
+        return t0 + MINUTE * rng.uniform(0.5, 6)  # online checkout, or a card taken on the phone
 
     def _method_for(self, rng: random.Random, order: OrderPlan, *, at_counter: bool = False) -> str:
         if at_counter:
@@ -451,8 +439,10 @@ class Planner:
             return PaymentMethod.BANK_TRANSFER
         return PaymentMethod.CARD if rng.random() < 0.4 else PaymentMethod.BANK_TRANSFER
 
-    def _pay(self, rng: random.Random, order: OrderPlan, at: datetime, *, at_counter: bool = False) -> PaymentPlan:
-        method = self._method_for(rng, order, at_counter=at_counter)
+    def _pay(
+        self, rng: random.Random, order: OrderPlan, at: datetime, *, at_counter: bool = False, method: str = ""
+    ) -> PaymentPlan:
+        method = method or self._method_for(rng, order, at_counter=at_counter)
         payment = PaymentPlan(kind=PaymentKind.PAYMENT, method=method, amount=order.total, at=at)
         if order.channel == "marketplace":
             payment.provider = "marketplace"

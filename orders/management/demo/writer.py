@@ -28,8 +28,9 @@ from django.utils import timezone
 from billing.models import Payment
 from inventory.models import MovementKind, Reservation, StockLevel, StockMovement
 from orders.management.demo import data
-from orders.management.demo.planner import DAYS, OrderPlan, _
+from orders.management.demo.planner import DAYS, OrderPlan
 from orders.management.demo.reference import LevelInfo, Reference
+from orders.management.demo.text import _
 from orders.models import Order, OrderEvent, OrderLine, new_tracking_code
 from shipping.models import Shipment, ShipmentLine, TrackingEvent
 
