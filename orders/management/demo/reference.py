@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from catalog.models import Category, Channel, CustomerGroup, Price, PriceList, Product, TaxRate, Variant
+from catalog.models import Category, Channel, CustomerGroup, Price, PriceList, Product, StoreSettings, TaxRate, Variant
 from catalog.money import HUNDRED, quantize
 from inventory.models import Location, StockLevel, StockMovement
 from orders.management.demo import data
@@ -144,6 +144,7 @@ def ensure_reference_data() -> Reference:
     _ensure_catalogue(ref, taxes=taxes, categories=categories, category_facts=category_facts,
                       price_lists=price_lists, letters=letters)  # fmt: skip
     _ensure_places(ref)
+    _ensure_store_settings()
     _ensure_users(ref)
     _ensure_customers(ref)
     _ensure_stock_levels(ref)
@@ -218,6 +219,28 @@ def _ensure_places(ref: Reference) -> None:
         method, _ = ShippingMethod.objects.get_or_create(code=spec["code"], defaults=fields)
         method.channels.add(*(ref.channels[c] for c in spec["channels"]))
         ref.methods[spec["code"]] = method
+
+
+def _ensure_store_settings() -> None:
+    """The merchant's own details, so the demo can print invoices; an owner's edits are kept."""
+    StoreSettings.objects.get_or_create(
+        pk=1,
+        defaults={
+            "name": "Linden & Loom",
+            "legal_name": "Linden & Loom GmbH",
+            "address_line1": "Kastanienallee 12",
+            "postal_code": "10435",
+            "city": "Berlin",
+            "country": "DE",
+            "email": "hello@linden-loom.example",
+            "phone": "+49 30 5550 1200",
+            "website": "https://linden-loom.example",
+            "vat_id": "DE123456789",
+            "registration": "HRB 123456 B, Amtsgericht Charlottenburg",
+            "iban": "DE89370400440532013000",
+            "bic": "COBADEFFXXX",
+        },
+    )
 
 
 def _ensure_users(ref: Reference) -> None:
