@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class ShippingConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'shipping'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "shipping"

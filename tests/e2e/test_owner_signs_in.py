@@ -21,7 +21,7 @@ def test_owner_signs_in_and_sees_todays_sales_by_channel(live_server, page):
     page.goto(f"{live_server.url}/")
     page.get_by_label("Username").fill("owner")
     page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Log in").click()
     # then
     page.wait_for_url(f"{live_server.url}/")
     body = page.locator("main").inner_text()
@@ -36,6 +36,6 @@ def test_a_wrong_password_is_refused_with_a_message(live_server, page):
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username").fill("owner")
     page.get_by_label("Password").fill("wrong")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Log in").click()
     assert page.locator("form").get_by_role("alert").count() or "correct username" in page.content()
     assert page.url.startswith(f"{live_server.url}/login/")
