@@ -12,11 +12,17 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from catalog.admin import format_money, order_link
-from shipping.models import Shipment, ShipmentLine, ShippingMethod, TrackingEvent
+from shipping.models import Shipment, ShipmentLine, ShippingMethod, ShippingRate, TrackingEvent
+
+
+class ShippingRateInline(admin.TabularInline):
+    model = ShippingRate
+    extra = 1
 
 
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(admin.ModelAdmin):
+    inlines = [ShippingRateInline]
     list_display = ("name", "code", "kind", "carrier", "price_display", "free_above_display", "is_active")
     list_filter = ("kind", "is_active", "carrier", "channels")
     search_fields = ("name", "code", "carrier")

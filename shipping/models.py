@@ -154,3 +154,27 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class ShippingRate(models.Model):
+    """A weight band of a delivery method: parcels up to ``max_weight_grams`` cost ``price_amount``.
+
+    A method without bands costs its flat ``price_amount``; with bands, the smallest band that
+    holds the parcel decides, and a parcel heavier than every band cannot go by that method.
+    """
+
+    method = models.ForeignKey(ShippingMethod, verbose_name=_("method"), on_delete=models.CASCADE, related_name="rates")
+    max_weight_grams = models.PositiveIntegerField(_("up to (g)"))
+    price_amount = models.DecimalField(_("price (net)"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["method", "max_weight_grams"]
+        verbose_name = _("shipping rate")
+        verbose_name_plural = _("shipping rates")
+        constraints = [
+            models.CheckConstraint(condition=Q(price_amount__gte=0), name="shippingrate_price_not_negative"),
+            models.UniqueConstraint(fields=["method", "max_weight_grams"], name="shippingrate_unique_band"),
+        ]
+
+    def __str__(self) -> str:
+        return f"≤ {self.max_weight_grams} g: {self.price_amount}"
