@@ -328,3 +328,30 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.message or self.new_value}"
+
+
+class SavedOrderView(models.Model):
+    """A user's named set of order-list filters, shown as a tab above the list.
+
+    Only the query string is stored, so a view is exactly the bookmarkable URL the user
+    saved: it keeps working as filters are added, and an unknown parameter is ignored.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="saved_order_views"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    query_string = models.CharField(_("filters"), max_length=1000, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("saved order view")
+        verbose_name_plural = _("saved order views")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_order_view_unique_name_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
