@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 
 from billing.models import Invoice, Payment
 from catalog.admin import format_money, order_link
-from orders.models import Address, Customer, Order, OrderEvent, OrderLine
+from orders.models import Address, Customer, Order, OrderEvent, OrderLine, SavedOrderView
 from shipping.models import Shipment
 
 admin.site.site_header = _("Backroom administration")
@@ -446,3 +446,13 @@ class OrderEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(SavedOrderView)
+class SavedOrderViewAdmin(admin.ModelAdmin):
+    """Each user's order-list tabs; users manage their own from the list page."""
+
+    list_display = ["name", "user", "query_string", "position"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__username", "query_string"]
+    raw_id_fields = ["user"]

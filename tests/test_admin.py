@@ -16,7 +16,7 @@ from django.utils import timezone
 from billing.models import Invoice, InvoiceSequence, Payment
 from catalog.models import StoreSettings
 from inventory.models import Reservation, StockLevel, StockMovement
-from orders.models import Order, OrderEvent, OrderLine
+from orders.models import Order, OrderEvent, OrderLine, SavedOrderView
 from shipping.models import Shipment, ShipmentLine, ShippingMethod, TrackingEvent
 from tests.catalog.factories import ChannelFactory, CustomerGroupFactory, VariantFactory
 from tests.inventory.factories import LocationFactory
@@ -122,6 +122,7 @@ def add_rows(count: int, *, start: int = 0) -> None:
         shipment = Shipment.objects.create(order=order, method=method, location=location, created_by=user)
         ShipmentLine.objects.create(shipment=shipment, order_line=line, quantity=2)
         TrackingEvent.objects.create(shipment=shipment, status=Shipment.Status.SHIPPED, occurred_at=timezone.now())
+        SavedOrderView.objects.create(user=user, name=f"View {1001 + i}", query_string=f"q={1001 + i}", position=i)
     InvoiceSequence.objects.update_or_create(series="INV", year=2026, defaults={"last_number": start + count})
     StoreSettings.load()
 
