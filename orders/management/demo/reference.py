@@ -8,6 +8,7 @@ price, a password) is left as it is.
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -226,7 +227,7 @@ def _ensure_store_settings() -> None:
     StoreSettings.objects.get_or_create(
         pk=1,
         defaults={
-            "name": "Linden & Loom",
+            "name": settings.STORE_NAME,
             "legal_name": "Linden & Loom GmbH",
             "address_line1": "Kastanienallee 12",
             "postal_code": "10435",
