@@ -43,6 +43,8 @@ class Payment(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default=store_currency)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    tendered_amount = models.DecimalField(_("cash tendered"), max_digits=12, decimal_places=2, null=True, blank=True)
+    change_amount = models.DecimalField(_("change given"), max_digits=12, decimal_places=2, default=0)
     provider = models.CharField(_("provider"), max_length=40, blank=True)
     provider_payment_id = models.CharField(_("provider payment id"), max_length=100, blank=True)
     recorded_by = models.ForeignKey(
@@ -59,6 +61,7 @@ class Payment(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
+        permissions = [("refund_above_limit", _("Can refund above the staff refund limit"))]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.UniqueConstraint(
@@ -130,6 +133,8 @@ class Invoice(models.Model):
     pdf = models.FileField(_("PDF"), upload_to="invoices/%Y/", blank=True)
     emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
     email_error = models.CharField(_("last e-mail error"), max_length=300, blank=True)
+    email_queued_at = models.DateTimeField(_("e-mail queued"), null=True, blank=True, db_index=True)
+    email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
 
     class Meta:
         ordering = ["-issued_at", "-id"]
@@ -143,3 +148,14 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def email_state(self) -> str:
+        """queued / sent / failed / none: what the back-office shows next to the invoice."""
+        if self.emailed_at:
+            return "sent"
+        if self.email_error:
+            return "failed"
+        if self.email_queued_at:
+            return "queued"
+        return "none"

@@ -1,0 +1,31 @@
+"""Billing's Celery tasks: thin wrappers that fetch by id and call a service.
+
+Safe to run twice: the PDF is skipped when it exists, the e-mail is sent at most once
+(``Invoice.emailed_at`` checked and set under the invoice's row lock).
+"""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def render_invoice_pdf(invoice_id: int) -> str:
+    from billing.services import render_invoice_pdf as render
+
+    return render(invoice_id=invoice_id).pdf.name
+
+
+@shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=8)
+def send_invoice_email(invoice_id: int) -> bool:
+    from billing.services import send_invoice_email as send
+
+    return send(invoice_id=invoice_id)
+
+
+@shared_task
+def resend_overdue_invoice_emails() -> int:
+    """Beat: re-enqueue invoice e-mails whose task never ran (the broker was down at publish)."""
+    from billing.services import resend_overdue_invoice_emails as resend
+
+    return resend()
