@@ -8,12 +8,16 @@ from orders.selectors.dashboard import (
     get_dashboard_figures,
     list_latest_orders,
 )
+from orders.selectors.order_detail import LineFacts, OrderDetail, get_order_for_detail
 
 __all__ = [
     "LATEST_ORDERS_SHOWN",
     "ChannelSales",
     "DashboardFigures",
+    "LineFacts",
+    "OrderDetail",
     "SalesFigures",
     "get_dashboard_figures",
+    "get_order_for_detail",
     "list_latest_orders",
 ]

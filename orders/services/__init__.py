@@ -6,6 +6,9 @@ effects (e-mails) only after commit. Split by concern; import from ``orders.serv
 """
 
 from orders.services.backorders import receive_stock_and_fill_backorders
+from orders.services.customers import InvalidCustomer, create_customer
+from orders.services.drafts import OrderEntry, place_entry_order, preview_order, save_draft_order
+from orders.services.editing import EditResult, OrderChanges, edit_order_lines
 from orders.services.emails import ORDER_EMAILS, send_order_email
 from orders.services.placement import (
     MAX_LINE_QUANTITY,
@@ -32,16 +35,25 @@ __all__ = [
     "MAX_LINE_QUANTITY",
     "ORDER_EMAILS",
     "SHIPPED_STATUSES",
+    "EditResult",
+    "InvalidCustomer",
     "LineInput",
+    "OrderChanges",
+    "OrderEntry",
     "add_order_note",
     "cancel_order",
     "complete_order",
     "compute_totals",
+    "create_customer",
     "derive_fulfilment_status",
     "derive_payment_status",
+    "edit_order_lines",
     "place_draft_order",
+    "place_entry_order",
     "place_order",
+    "preview_order",
     "receive_stock_and_fill_backorders",
+    "save_draft_order",
     "send_order_email",
     "start_processing",
     "sync_fulfilment_status",
