@@ -3,6 +3,13 @@
 Split by concern; import from ``billing.services``.
 """
 
+from billing.services.documents import build_invoice_pdf, build_receipt_pdf, render_invoice_pdf
+from billing.services.emails import (
+    list_overdue_invoice_emails,
+    resend_invoice_email,
+    resend_overdue_invoice_emails,
+    send_invoice_email,
+)
 from billing.services.invoices import (
     format_number,
     invoice_figures,
@@ -19,14 +26,21 @@ from billing.services.payments import (
 )
 
 __all__ = [
+    "build_invoice_pdf",
+    "build_receipt_pdf",
     "format_number",
     "invoice_figures",
     "issue_credit_note",
     "issue_invoice",
     "issue_invoice_on_terms",
+    "list_overdue_invoice_emails",
     "money_totals",
     "open_balance",
     "record_payment",
     "refund_payment",
     "refundable_amount",
+    "render_invoice_pdf",
+    "resend_invoice_email",
+    "resend_overdue_invoice_emails",
+    "send_invoice_email",
 ]
