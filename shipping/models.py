@@ -53,6 +53,62 @@ class ShipmentStatus(models.TextChoices):
     PICKED_UP = "picked_up", _("Picked up")
 
 
+# The one table of allowed shipment status changes: the services' gate, the detail page's
+# actions and the tracking updates all read it. A carrier event that the table does not
+# allow (a late "in transit" after "delivered") changes nothing.
+SHIPMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    ShipmentStatus.PENDING: frozenset(
+        {ShipmentStatus.PACKED, ShipmentStatus.SHIPPED, ShipmentStatus.READY_FOR_PICKUP, ShipmentStatus.PICKED_UP}
+    ),
+    ShipmentStatus.PACKED: frozenset({ShipmentStatus.SHIPPED, ShipmentStatus.READY_FOR_PICKUP}),
+    ShipmentStatus.SHIPPED: frozenset(
+        {
+            ShipmentStatus.IN_TRANSIT,
+            ShipmentStatus.OUT_FOR_DELIVERY,
+            ShipmentStatus.DELIVERED,
+            ShipmentStatus.EXCEPTION,
+            ShipmentStatus.RETURNED,
+        }
+    ),
+    ShipmentStatus.IN_TRANSIT: frozenset(
+        {ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.DELIVERED, ShipmentStatus.EXCEPTION, ShipmentStatus.RETURNED}
+    ),
+    ShipmentStatus.OUT_FOR_DELIVERY: frozenset(
+        {ShipmentStatus.DELIVERED, ShipmentStatus.EXCEPTION, ShipmentStatus.RETURNED}
+    ),
+    ShipmentStatus.EXCEPTION: frozenset(
+        {ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED}
+    ),
+    ShipmentStatus.DELIVERED: frozenset(),
+    ShipmentStatus.RETURNED: frozenset(),
+    ShipmentStatus.READY_FOR_PICKUP: frozenset({ShipmentStatus.PICKED_UP}),
+    ShipmentStatus.PICKED_UP: frozenset(),
+}
+# Statuses in which the goods have left our shelf (stock consumed).
+LEFT_US_STATUSES = frozenset(
+    {
+        ShipmentStatus.SHIPPED,
+        ShipmentStatus.IN_TRANSIT,
+        ShipmentStatus.OUT_FOR_DELIVERY,
+        ShipmentStatus.DELIVERED,
+        ShipmentStatus.EXCEPTION,
+        ShipmentStatus.RETURNED,
+        ShipmentStatus.PICKED_UP,
+    }
+)
+# What a carrier can tell us once the parcel is on its way.
+CARRIER_STATUSES = frozenset(
+    {
+        ShipmentStatus.SHIPPED,
+        ShipmentStatus.IN_TRANSIT,
+        ShipmentStatus.OUT_FOR_DELIVERY,
+        ShipmentStatus.DELIVERED,
+        ShipmentStatus.EXCEPTION,
+        ShipmentStatus.RETURNED,
+    }
+)
+
+
 class Shipment(models.Model):
     Status = ShipmentStatus
     order = models.ForeignKey(
@@ -98,6 +154,13 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return _("Shipment %(id)s") % {"id": self.pk}
+
+    def can_become(self, new_status: str) -> bool:
+        return new_status in SHIPMENT_TRANSITIONS[self.status]
+
+    @property
+    def allowed_transitions(self) -> frozenset[str]:
+        return SHIPMENT_TRANSITIONS[self.status]
 
 
 class ShipmentLine(models.Model):

@@ -1,13 +1,38 @@
-"""Every change in shipping: quotes, shipments and their tracking, documents.
+"""Every change in shipping: quotes, shipments and their tracking, e-mails, documents.
 
 Split by concern; import from ``shipping.services``.
 """
 
+from shipping.services.carriers import is_valid_s10, s10_check_digit, validate_tracking_number
+from shipping.services.emails import SHIPMENT_EMAILS, send_shipment_email
+from shipping.services.fulfilment import (
+    create_shipment,
+    hand_over_at_counter,
+    mark_packed,
+    mark_picked_up,
+    mark_ready_for_pickup,
+    mark_shipped,
+    quantities_to_ship,
+    record_tracking_event,
+)
 from shipping.services.quotes import ShippingOption, list_pickup_locations, list_shipping_options, quote_shipping
 
 __all__ = [
+    "SHIPMENT_EMAILS",
     "ShippingOption",
+    "create_shipment",
+    "hand_over_at_counter",
+    "is_valid_s10",
     "list_pickup_locations",
     "list_shipping_options",
+    "mark_packed",
+    "mark_picked_up",
+    "mark_ready_for_pickup",
+    "mark_shipped",
+    "quantities_to_ship",
     "quote_shipping",
+    "record_tracking_event",
+    "s10_check_digit",
+    "send_shipment_email",
+    "validate_tracking_number",
 ]
