@@ -12,7 +12,6 @@ from shipping.models import Shipment, ShipmentLine, ShipmentStatus, TrackingEven
 from shipping.services import (
     create_shipment,
     hand_over_at_counter,
-    mark_packed,
     mark_picked_up,
     mark_ready_for_pickup,
     mark_shipped,
