@@ -9,6 +9,14 @@ from orders.selectors.dashboard import (
     list_latest_orders,
 )
 from orders.selectors.order_detail import LineFacts, OrderDetail, get_order_for_detail
+from orders.selectors.order_list import (
+    OrderListOptions,
+    get_order_filter_choices,
+    get_order_list_options,
+    list_orders,
+    list_saved_order_views,
+    orders_for_list,
+)
 
 __all__ = [
     "LATEST_ORDERS_SHOWN",
@@ -16,8 +24,14 @@ __all__ = [
     "DashboardFigures",
     "LineFacts",
     "OrderDetail",
+    "OrderListOptions",
     "SalesFigures",
     "get_dashboard_figures",
+    "get_order_filter_choices",
     "get_order_for_detail",
+    "get_order_list_options",
     "list_latest_orders",
+    "list_orders",
+    "list_saved_order_views",
+    "orders_for_list",
 ]
