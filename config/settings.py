@@ -155,6 +155,11 @@ CELERY_TIMEZONE = env.str("TIME_ZONE", default="Europe/Berlin")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# One bad document must not hang or bloat a worker: hard and soft limits per task, and a
+# child process replaced once it holds more than this many KiB (WeasyPrint peaks ~200 MiB).
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = 250_000
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic work; each entry names its task and the crontab.guru reading of its schedule.
@@ -163,6 +168,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "inventory-low-stock-digest": {
         "task": "inventory.tasks.send_low_stock_digest",
         "schedule": crontab(minute=0, hour=7),
+    },
+    # https://crontab.guru/#*/5_*_*_*_* — "At every 5th minute": invoice e-mails due but never sent.
+    "billing-resend-overdue-invoice-emails": {
+        "task": "billing.tasks.resend_overdue_invoice_emails",
+        "schedule": crontab(minute="*/5"),
     },
 }
 
