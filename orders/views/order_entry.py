@@ -1,0 +1,423 @@
+"""The new-order page for phone and counter sales.
+
+Plain form posts carry every essential (add a line, pick a customer, update the totals,
+save a draft, place), so the page works without JavaScript; htmx makes the customer and
+product search and the totals live. The page's state is the posted form: the lines travel
+as ``line_sku`` / ``line_quantity`` lists, the chosen customer as a hidden id.
+
+A double click must not place two orders: every rendering of the page carries a one-time
+token kept in the session, and placing spends it; a second post with a spent token is
+sent to the order the first one placed.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
+
+from catalog.models import Channel
+from catalog.money import ZERO, quantize
+from inventory.exceptions import InsufficientStock, InventoryError
+from inventory.selectors import find_variant_by_code
+from orders.exceptions import OrderError
+from orders.forms import OrderEntryForm, discount_limit_for, parse_entry_lines
+from orders.models import Customer, Order, OrderStatus
+from orders.selectors.order_entry import (
+    get_availability_by_location,
+    get_variants_by_sku,
+    search_customers,
+    search_products,
+)
+from orders.services import (
+    InvalidCustomer,
+    LineInput,
+    OrderEntry,
+    place_entry_order,
+    preview_order,
+    save_draft_order,
+)
+from shipping.exceptions import ShippingError
+from shipping.services import quote_shipping
+
+TOKENS_KEY = "order_entry_tokens"
+PLACED_KEY = "order_entry_placed"
+TOKENS_KEPT = 20
+
+
+# --- the one-time token -----------------------------------------------------------------
+
+
+def _issue_token(request: HttpRequest) -> str:
+    token = secrets.token_urlsafe(16)
+    tokens = request.session.get(TOKENS_KEY, [])[-(TOKENS_KEPT - 1) :]
+    request.session[TOKENS_KEY] = [*tokens, token]
+    return token
+
+
+def _spend_token(request: HttpRequest, token: str) -> bool:
+    """Take the token out of the session before placing, and save at once, so a second post finds it gone."""
+    tokens = request.session.get(TOKENS_KEY, [])
+    if not token or token not in tokens:
+        return False
+    request.session[TOKENS_KEY] = [t for t in tokens if t != token]
+    request.session.save()
+    return True
+
+
+def _remember_placed(request: HttpRequest, token: str, number: str) -> None:
+    placed = dict(list(request.session.get(PLACED_KEY, {}).items())[-(TOKENS_KEPT - 1) :])
+    placed[token] = number
+    request.session[PLACED_KEY] = placed
+
+
+# --- the page's state -------------------------------------------------------------------
+
+
+@dataclass
+class EntryState:
+    """What the page shows: the form, the priced lines, the totals, what went wrong."""
+
+    form: OrderEntryForm
+    channel: Channel | None = None
+    customer: Customer | None = None
+    lines: list[tuple[str, int]] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)
+    totals: dict = field(default_factory=dict)
+    shipping_amount: Decimal = ZERO
+    errors: list[str] = field(default_factory=list)
+    product_hits: list = field(default_factory=list)
+    customer_hits: list = field(default_factory=list)
+    entry: OrderEntry | None = None
+    priced_ok: bool = False
+
+
+def _default_channel() -> Channel | None:
+    channels = OrderEntryForm.base_fields["channel"].queryset
+    return channels.filter(kind=Channel.Kind.PHONE).first() or channels.first()
+
+
+def _shipping_price(*, method, channel: Channel, subtotal: Decimal, weight_grams: int) -> Decimal:
+    """The shipping service's quote; a method it refuses costs its list price (the page says so)."""
+    try:
+        return quote_shipping(method=method, channel=channel, subtotal=subtotal, weight_grams=weight_grams)
+    except ShippingError:  # a method that cannot carry this parcel: its list price
+        return method.price_amount
+
+
+def _build_state(request: HttpRequest, data: QueryDict, *, search: bool = True) -> EntryState:
+    """Read the posted page, apply its small actions (add, remove, pick), price it."""
+    data = data.copy()
+    lines, errors = parse_entry_lines(data)
+    # Picking a customer or clearing one is a button on the page; it only changes the state.
+    if data.get("pick_customer"):
+        data["customer"] = data["pick_customer"]
+        data["customer_query"] = ""
+    if data.get("clear_customer"):
+        data["customer"] = ""
+    add_sku = data.get("add_sku", "").strip()
+    add_code = data.get("add_code", "").strip()
+    action = data.get("action", "")
+    form = OrderEntryForm(data, user=request.user)
+    form.is_valid()
+    cleaned = form.cleaned_data
+    channel = cleaned.get("channel") or _default_channel()
+    customer = None
+    if cleaned.get("customer"):
+        customer = Customer.objects.select_related("group").filter(pk=cleaned["customer"]).first()
+    state = EntryState(form=form, channel=channel, customer=customer, errors=errors)
+    try:
+        add_quantity = max(int(data.get("add_quantity") or 1), 1)
+    except ValueError:
+        add_quantity = 1
+    added = None
+    if add_sku:
+        added = add_sku
+    elif add_code and action == "add_line":
+        variant = find_variant_by_code(code=add_code)
+        if variant is not None:
+            added = variant.sku
+    if added:
+        merged = dict(lines)
+        merged[added] = merged.get(added, 0) + add_quantity
+        lines = list(merged.items())
+        data["add_code"] = ""
+        data["add_quantity"] = "1"
+    elif add_code and search and channel is not None:
+        state.product_hits = search_products(query=add_code, channel=channel, customer=customer)
+        if action == "add_line" and not state.product_hits:
+            state.errors.append(_("No product matches “%(code)s”.") % {"code": add_code})
+    if search and not customer and data.get("customer_query", "").strip():
+        state.customer_hits = list(search_customers(query=data["customer_query"]))
+    if added or data.get("pick_customer") or data.get("clear_customer"):
+        form = OrderEntryForm(data, user=request.user)
+        form.is_valid()
+        state.form = form
+    state.lines = lines
+    if channel is not None:
+        _price(state)
+    return state
+
+
+def _price(state: EntryState) -> None:
+    form, channel = state.form, state.channel
+    cleaned = form.cleaned_data
+    variants = get_variants_by_sku(skus=[sku for sku, _q in state.lines])
+    unknown = [sku for sku, _q in state.lines if sku not in variants]
+    if unknown:
+        state.errors.append(_("Unknown SKU: %(skus)s.") % {"skus": ", ".join(unknown)})
+    inputs = [LineInput(variant=variants[sku], quantity=q) for sku, q in state.lines if sku in variants]
+    discount = cleaned.get("discount_percent")
+    if discount is None:
+        discount = ZERO
+    delivery = cleaned.get("delivery") or OrderEntryForm.DELIVERY_SHIP
+    method = cleaned.get("shipping_method") if delivery == OrderEntryForm.DELIVERY_SHIP else None
+    pickup = cleaned.get("pickup_location") if delivery == OrderEntryForm.DELIVERY_PICKUP else None
+    entry = OrderEntry(
+        channel=channel,
+        lines=inputs,
+        customer=state.customer,
+        new_customer=form.new_customer() if state.customer is None else None,
+        shipping_address=form.address() if delivery == OrderEntryForm.DELIVERY_SHIP else {},
+        shipping_method=method,
+        pickup_location=pickup,
+        discount_percent=discount,
+        notes=cleaned.get("notes", ""),
+    )
+    try:
+        priced, totals = preview_order(entry=entry)
+    except OrderError as exc:
+        state.errors.append(exc.message)
+        state.entry = entry
+        return
+    if method is not None:
+        goods = totals["subtotal_amount"] - totals["discount_amount"]
+        weight = sum((line.variant.weight_grams or 0) * line.quantity for line in inputs)
+        entry.shipping_amount = quantize(
+            _shipping_price(method=method, channel=channel, subtotal=goods, weight_grams=weight)
+        )
+        priced, totals = preview_order(entry=entry)
+    availability = get_availability_by_location(variant_ids=[i.variant.pk for i in inputs], channel=channel)
+    by_variant = {line.variant_id: line for line in priced}
+    state.rows = [
+        {
+            "line": by_variant[i.variant.pk],
+            "variant": i.variant,
+            "by_location": availability.get(i.variant.pk, []),
+            "available": sum(a for _n, a in availability.get(i.variant.pk, [])),
+        }
+        for i in inputs
+    ]
+    state.totals = totals
+    state.shipping_amount = entry.shipping_amount
+    state.entry = entry
+    state.priced_ok = True
+
+
+def _initial_from_draft(draft: Order) -> tuple[dict, list[tuple[str, int]]]:
+    address = draft.shipping_address or {}
+    delivery = OrderEntryForm.DELIVERY_PICKUP if draft.pickup_location_id else OrderEntryForm.DELIVERY_SHIP
+    discount = ZERO
+    if draft.subtotal_amount and draft.discount_amount:
+        discount = quantize(draft.discount_amount * 100 / draft.subtotal_amount)
+    initial = {
+        **{name: address.get(name, "") for name in OrderEntryForm.ADDRESS_FIELDS},
+        "channel": draft.channel_id,
+        "customer": draft.customer_id,
+        "delivery": delivery,
+        "shipping_method": draft.shipping_method_id,
+        "pickup_location": draft.pickup_location_id,
+        "discount_percent": discount,
+        "notes": draft.notes,
+        "draft": draft.pk,
+    }
+    return initial, [(line.sku, line.quantity) for line in draft.lines.all()]
+
+
+def _as_querydict(initial: dict, lines: list[tuple[str, int]]) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for key, value in initial.items():
+        if value is not None:
+            data[key] = str(value)
+    for sku, quantity in lines:
+        data.appendlist("line_sku", sku)
+        data.appendlist("line_quantity", str(quantity))
+    return data
+
+
+def _render(request: HttpRequest, state: EntryState, *, draft: Order | None, status: int = 200) -> HttpResponse:
+    token = state.form.data.get("token") if state.form.is_bound else ""
+    if not token or token not in request.session.get(TOKENS_KEY, []):
+        token = _issue_token(request)
+    return render(
+        request,
+        "orders/order_new.html",
+        {
+            "state": state,
+            "form": state.form,
+            "draft": draft,
+            "token": token,
+            "discount_limit": discount_limit_for(request.user),
+            "currency": state.channel.price_list.currency if state.channel else "",
+        },
+        status=status,
+    )
+
+
+def _done(request: HttpRequest, url: str) -> HttpResponse:
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+@login_required
+@permission_required("orders.add_order", raise_exception=True)
+def order_new_view(request: HttpRequest, draft_id: int | None = None) -> HttpResponse:
+    draft = None
+    if draft_id is not None:
+        draft = get_object_or_404(Order.objects.select_related("channel"), pk=draft_id)
+        if draft.status != OrderStatus.DRAFT:
+            messages.info(request, _("This draft has been placed already."))
+            if draft.number:
+                return redirect("orders:order-detail", number=draft.number)
+            return redirect("orders:order-new")
+    if request.method != "POST":
+        if draft is not None:
+            initial, lines = _initial_from_draft(draft)
+            state = _build_state(request, _as_querydict(initial, lines), search=False)
+            state.form.errors.clear()  # a draft may be half done: do not shout at it on resume
+        else:
+            channel = _default_channel()
+            data = _as_querydict(
+                {"channel": channel.pk if channel else "", "delivery": OrderEntryForm.DELIVERY_SHIP, "country": "DE"},
+                [],
+            )
+            state = _build_state(request, data, search=False)
+            state.form = OrderEntryForm(
+                initial={"channel": channel, "delivery": OrderEntryForm.DELIVERY_SHIP, "country": "DE"},
+                user=request.user,
+            )
+        return _render(request, state, draft=draft)
+
+    state = _build_state(request, request.POST)
+    action = request.POST.get("action", "")
+    if action not in ("place", "save_draft"):
+        return _render(request, state, draft=draft)
+    return _finish(request, state, draft=draft, action=action)
+
+
+def _finish(request: HttpRequest, state: EntryState, *, draft: Order | None, action: str) -> HttpResponse:
+    form = state.form
+    ok = form.is_valid() and state.priced_ok and not state.errors
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    # The view holds the discount limit even if the form were bypassed.
+    limit = discount_limit_for(request.user)
+    if limit is not None and (state.entry and Decimal(state.entry.discount_percent) > limit):
+        state.errors.append(_("Staff may give at most %(limit)s %% discount; ask the owner.") % {"limit": limit})
+        ok = False
+    no_customer = state.customer is None and (state.entry is None or not state.entry.new_customer)
+    if no_customer and action == "place" and cleaned.get("delivery") != OrderEntryForm.DELIVERY_COUNTER:
+        state.errors.append(_("Choose a customer or enter a new one."))
+        ok = False
+    if action == "place":
+        if not state.lines:
+            state.errors.append(_("Add at least one item to the order."))
+            ok = False
+        delivery = cleaned.get("delivery")
+        if delivery == OrderEntryForm.DELIVERY_SHIP:
+            if not cleaned.get("shipping_method"):
+                form.add_error("shipping_method", _("Choose how the order is shipped."))
+                ok = False
+            if not form.check_address():
+                ok = False
+        elif delivery == OrderEntryForm.DELIVERY_PICKUP and not cleaned.get("pickup_location"):
+            form.add_error("pickup_location", _("Choose where the customer picks the order up."))
+            ok = False
+    if not ok:
+        return _render(request, state, draft=draft, status=400)
+
+    if action == "save_draft":
+        try:
+            saved = save_draft_order(entry=state.entry, draft=draft, by=request.user)
+        except (OrderError, InventoryError) as exc:
+            _service_error(state, exc)
+            return _render(request, state, draft=draft, status=400)
+        messages.success(request, _("Draft saved; it holds no stock until it is placed."))
+        return _done(request, reverse("orders:order-draft", kwargs={"draft_id": saved.pk}))
+
+    token = request.POST.get("token", "")
+    if not _spend_token(request, token):
+        number = request.session.get(PLACED_KEY, {}).get(token)
+        if number:
+            messages.info(request, _("Order %(number)s was placed already.") % {"number": number})
+            return _done(request, reverse("orders:order-detail", kwargs={"number": number}))
+        state.errors.append(_("This form was already used or has expired; check it and place the order again."))
+        return _render(request, state, draft=draft, status=409)
+    try:
+        order = place_entry_order(entry=state.entry, draft=draft, by=request.user)
+    except (OrderError, InventoryError) as exc:
+        request.session[TOKENS_KEY] = [*request.session.get(TOKENS_KEY, []), token]  # nothing was placed
+        _service_error(state, exc)
+        return _render(request, state, draft=draft, status=409 if isinstance(exc, InsufficientStock) else 400)
+    _remember_placed(request, token, order.number)
+    messages.success(
+        request,
+        _("Order %(number)s placed: %(total)s %(currency)s.")
+        % {"number": order.number, "total": order.total_amount, "currency": order.currency},
+    )
+    return _done(request, reverse("orders:order-detail", kwargs={"number": order.number}))
+
+
+def _service_error(state: EntryState, exc: Exception) -> None:
+    if isinstance(exc, InvalidCustomer) and exc.field:
+        state.form.add_error(f"new_{exc.field}" if exc.field != "company_name" else "new_company", exc.message)
+    else:
+        state.errors.append(exc.message)
+
+
+# --- htmx endpoints ---------------------------------------------------------------------
+
+
+@login_required
+@permission_required("orders.add_order", raise_exception=True)
+def entry_customer_search_view(request: HttpRequest) -> HttpResponse:
+    hits = search_customers(query=request.GET.get("customer_query", ""))
+    return render(
+        request,
+        "orders/partials/_entry_customers.html",
+        {"hits": hits, "query": request.GET.get("customer_query", "")},
+    )
+
+
+@login_required
+@permission_required("orders.add_order", raise_exception=True)
+def entry_product_search_view(request: HttpRequest) -> HttpResponse:
+    channel = Channel.objects.filter(pk=request.GET.get("channel") or 0).select_related("price_list").first()
+    channel = channel or _default_channel()
+    customer = None
+    if (request.GET.get("customer") or "").isdigit():
+        customer = Customer.objects.select_related("group").filter(pk=request.GET["customer"]).first()
+    query = request.GET.get("add_code", "")
+    hits = search_products(query=query, channel=channel, customer=customer) if channel else []
+    return render(
+        request,
+        "orders/partials/_entry_products.html",
+        {"hits": hits, "query": query, "currency": channel.price_list.currency if channel else ""},
+    )
+
+
+@login_required
+@permission_required("orders.add_order", raise_exception=True)
+def entry_totals_view(request: HttpRequest) -> HttpResponse:
+    state = _build_state(request, request.POST, search=False)
+    return render(
+        request,
+        "orders/partials/_entry_totals.html",
+        {"state": state, "currency": state.channel.price_list.currency if state.channel else ""},
+    )
