@@ -1,4 +1,10 @@
-"""Read queries for the order pages: each costs a fixed number of queries, whatever its size."""
+"""The dashboard's sales figures: today, this week and this month, per channel and compared.
+
+Every sum is computed by the database in one query (a left join from channels to their
+orders with conditional aggregation); the rest of the dashboard lives in
+``dashboard_trends`` (daily series, projection, pipeline, top products),
+``dashboard_attention`` and ``dashboard_feed``.
+"""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -8,6 +14,7 @@ from django.conf import settings
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Channel
 from catalog.money import ZERO, quantize
@@ -17,6 +24,25 @@ LATEST_ORDERS_SHOWN = 10
 
 # Statuses that do not count as sales (``Order.objects.placed()`` excludes the same ones).
 _NOT_SALES = [OrderStatus.DRAFT, OrderStatus.CANCELLED]
+
+# What each period is compared with: the period before it, or the same period a year ago.
+COMPARE_PREVIOUS = "previous"
+COMPARE_YEAR = "year"
+COMPARE_CHOICES = {
+    COMPARE_PREVIOUS: _("previous period"),
+    COMPARE_YEAR: _("last year"),
+}
+
+PERIODS = ("today", "week", "month")
+PERIOD_LABELS = {"today": _("Today"), "week": _("This week"), "month": _("This month")}
+PREVIOUS_LABELS = {
+    COMPARE_PREVIOUS: {"today": _("yesterday"), "week": _("last week"), "month": _("last month")},
+    COMPARE_YEAR: {
+        "today": _("same weekday last year"),
+        "week": _("same week last year"),
+        "month": _("same month last year"),
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -40,10 +66,82 @@ NO_SALES = SalesFigures(revenue=ZERO, order_count=0)
 
 
 @dataclass(frozen=True)
+class Change:
+    """One figure against its comparison: the % change and which way it went.
+
+    ``percent`` is None when there is nothing to compare with (the previous figure is
+    zero): "new" rather than an infinite percentage.
+    """
+
+    current: Decimal
+    previous: Decimal
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.previous:
+            return None
+        return ((self.current - self.previous) * 100 / self.previous).quantize(Decimal("1"))
+
+    @property
+    def direction(self) -> str:
+        """up / down / flat / new (nothing before) / none (nothing either time)."""
+        if not self.previous:
+            return "new" if self.current else "none"
+        percent = self.percent
+        if percent > 0:
+            return "up"
+        if percent < 0:
+            return "down"
+        return "flat"
+
+    @property
+    def magnitude(self) -> Decimal | None:
+        return abs(self.percent) if self.percent is not None else None
+
+
+@dataclass(frozen=True)
+class PeriodSales:
+    """A period's sales so far and the same stretch of the period it is compared with."""
+
+    key: str
+    start: date
+    current: SalesFigures
+    previous: SalesFigures
+    compare: str = COMPARE_PREVIOUS
+
+    @property
+    def label(self) -> str:
+        return PERIOD_LABELS[self.key]
+
+    @property
+    def previous_label(self) -> str:
+        """What the period is compared with, in words: "yesterday", "same week last year"…"""
+        return PREVIOUS_LABELS[self.compare][self.key]
+
+    @property
+    def revenue_change(self) -> Change:
+        return Change(current=self.current.revenue, previous=self.previous.revenue)
+
+    @property
+    def orders_change(self) -> Change:
+        return Change(current=Decimal(self.current.order_count), previous=Decimal(self.previous.order_count))
+
+    @property
+    def average_change(self) -> Change:
+        return Change(current=self.current.average_order_value, previous=self.previous.average_order_value)
+
+
+@dataclass(frozen=True)
 class ChannelSales:
     channel: Channel
     today: SalesFigures
+    week: SalesFigures
     month: SalesFigures
+    month_previous: SalesFigures
+
+    @property
+    def month_change(self) -> Change:
+        return Change(current=self.month.revenue, previous=self.month_previous.revenue)
 
 
 @dataclass(frozen=True)
@@ -52,45 +150,124 @@ class DashboardFigures:
 
     currency: str
     today: date
-    today_total: SalesFigures
-    month_total: SalesFigures
+    compare: str
+    periods: list[PeriodSales]
     by_channel: list[ChannelSales]
     # Orders this month in another currency than the store's: not summed into the figures.
     other_currency_count: int
     latest_orders: list[Order]
 
+    def period(self, key: str) -> PeriodSales:
+        return next(p for p in self.periods if p.key == key)
+
+    @property
+    def today_total(self) -> SalesFigures:
+        return self.period("today").current
+
+    @property
+    def week_total(self) -> SalesFigures:
+        return self.period("week").current
+
+    @property
+    def month_total(self) -> SalesFigures:
+        return self.period("month").current
+
+    @property
+    def compare_label(self) -> str:
+        return COMPARE_CHOICES[self.compare]
+
+    @property
+    def previous_labels(self) -> dict[str, str]:
+        return PREVIOUS_LABELS[self.compare]
+
 
 @dataclass(frozen=True)
-class _Bounds:
-    today: date
-    day_start: datetime
-    day_end: datetime
-    month_start: datetime
-    month_end: datetime
+class Window:
+    """A half-open stretch of time [start, end) as aware datetimes."""
+
+    start: datetime
+    end: datetime
 
 
-def _local_bounds(now: datetime) -> _Bounds:
-    """Start and end of the store's local day and month as aware datetimes.
+def store_timezone():
+    return timezone.get_default_timezone()
 
-    A sales day is the merchant's day, not UTC's: an order at 00:30 in Berlin belongs to
-    that date. Each bound is built from a local date (not by adding 24 hours), so the
-    days around a daylight-saving change have their real length.
+
+def start_of(day: date) -> datetime:
+    """Local midnight of a date in the store's time zone, as an aware datetime.
+
+    Built from the local date (never by adding 24 hours), so days around a daylight-saving
+    change have their real length.
     """
-    tz = timezone.get_default_timezone()
-    today = timezone.localdate(now, timezone=tz)
-    month_first = today.replace(day=1)
-    next_month_first = (month_first + timedelta(days=32)).replace(day=1)
+    return timezone.make_aware(datetime.combine(day, time.min), store_timezone())
 
-    def start_of(day: date) -> datetime:
-        return timezone.make_aware(datetime.combine(day, time.min), tz)
 
-    return _Bounds(
-        today=today,
-        day_start=start_of(today),
-        day_end=start_of(today + timedelta(days=1)),
-        month_start=start_of(month_first),
-        month_end=start_of(next_month_first),
-    )
+def local_today(now: datetime) -> date:
+    return timezone.localdate(now, timezone=store_timezone())
+
+
+def _month_first(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month_first(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _previous_month_first(day: date) -> date:
+    return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def _same_stretch(*, start: date, end_limit: date, offset: timedelta) -> Window:
+    """From local midnight of ``start``, ``offset`` of local wall-clock time, never past ``end_limit``."""
+    tz = store_timezone()
+    naive_end = min(datetime.combine(start, time.min) + offset, datetime.combine(end_limit, time.min))
+    return Window(start=start_of(start), end=timezone.make_aware(naive_end, tz))
+
+
+def period_windows(*, now: datetime, compare: str) -> dict[str, tuple[Window, Window]]:
+    """Each period so far (from its local start to ``now``) and its comparison window.
+
+    The comparison covers the same stretch *to date*: at 10:00 today is compared with
+    yesterday until 10:00, and the 15th of the month with the first 15 days (to the same
+    hour) of last month — a partial period against a whole one would always look bad.
+    ``previous``: yesterday, last week (weeks start on Monday), last month (cut at its end
+    if it was shorter). ``year``: 364 days earlier for the day and the week, so weekdays
+    line up (a Saturday is compared with a Saturday), and the same month last year.
+    """
+    tz = store_timezone()
+    local_now = timezone.localtime(now, tz).replace(tzinfo=None)
+    today = local_now.date()
+    into_day = local_now - datetime.combine(today, time.min)
+    week_start = today - timedelta(days=today.weekday())
+    month_start = _month_first(today)
+    starts = {"today": today, "week": week_start, "month": month_start}
+    if compare == COMPARE_YEAR:
+        year_ago = timedelta(days=364)
+        previous_starts = {
+            "today": today - year_ago,
+            "week": week_start - year_ago,
+            "month": month_start.replace(year=month_start.year - 1),
+        }
+    else:
+        previous_starts = {
+            "today": today - timedelta(days=1),
+            "week": week_start - timedelta(days=7),
+            "month": _previous_month_first(month_start),
+        }
+    windows = {}
+    for key, start in starts.items():
+        offset = (today - start) + into_day
+        previous_start = previous_starts[key]
+        if key == "month":
+            limit = _next_month_first(previous_start)
+        else:
+            limit = previous_start + (timedelta(days=1) if key == "today" else timedelta(days=7))
+        windows[key] = (
+            Window(start=start_of(start), end=now),
+            _same_stretch(start=previous_start, end_limit=limit, offset=offset),
+        )
+    return windows
 
 
 def _revenue(condition: Q) -> Coalesce:
@@ -101,28 +278,30 @@ def _revenue(condition: Q) -> Coalesce:
     )
 
 
-def _channels_with_sales(*, bounds: _Bounds, currency: str) -> QuerySet[Channel]:
-    """Every active channel (and any inactive one that sold this month) with its sales.
+def _in(window: Window) -> Q:
+    return Q(orders__placed_at__gte=window.start, orders__placed_at__lt=window.end)
+
+
+def _channels_with_sales(*, windows: dict[str, tuple[Window, Window]], currency: str) -> QuerySet[Channel]:
+    """Every active channel (and any inactive one with sales in a shown window) with its sales.
 
     One query: a left join from channels to their orders with conditional aggregation,
     so a channel without orders still appears, with zeros.
     """
     is_sale = ~Q(orders__status__in=_NOT_SALES)
-    this_month = Q(orders__placed_at__gte=bounds.month_start, orders__placed_at__lt=bounds.month_end)
-    today = Q(orders__placed_at__gte=bounds.day_start, orders__placed_at__lt=bounds.day_end)
-    counted = is_sale & this_month & Q(orders__currency=currency)
-    other_currency = is_sale & this_month & ~Q(orders__currency=currency)
-    return (
-        Channel.objects.annotate(
-            month_revenue=_revenue(counted),
-            month_count=Count("orders", filter=counted),
-            today_revenue=_revenue(counted & today),
-            today_count=Count("orders", filter=counted & today),
-            other_currency_count=Count("orders", filter=other_currency),
-        )
-        .filter(Q(is_active=True) | Q(month_count__gt=0) | Q(other_currency_count__gt=0))
-        .order_by("name", "pk")
-    )
+    counted = is_sale & Q(orders__currency=currency)
+    annotations = {}
+    for key, (current, previous) in windows.items():
+        annotations[f"{key}_revenue"] = _revenue(counted & _in(current))
+        annotations[f"{key}_count"] = Count("orders", filter=counted & _in(current))
+        annotations[f"{key}_prev_revenue"] = _revenue(counted & _in(previous))
+        annotations[f"{key}_prev_count"] = Count("orders", filter=counted & _in(previous))
+    month = windows["month"][0]
+    annotations["other_currency_count"] = Count("orders", filter=is_sale & _in(month) & ~Q(orders__currency=currency))
+    any_sales = Q(other_currency_count__gt=0)
+    for key in windows:
+        any_sales |= Q(**{f"{key}_count__gt": 0}) | Q(**{f"{key}_prev_count__gt": 0})
+    return Channel.objects.annotate(**annotations).filter(Q(is_active=True) | any_sales).order_by("name", "pk")
 
 
 def list_latest_orders(*, limit: int = LATEST_ORDERS_SHOWN) -> QuerySet[Order]:
@@ -134,33 +313,58 @@ def list_latest_orders(*, limit: int = LATEST_ORDERS_SHOWN) -> QuerySet[Order]:
     )
 
 
-def get_dashboard_figures(*, now: datetime | None = None) -> DashboardFigures:
-    """Sales of today and of this month, in total and per channel, and the latest orders.
+def _figures(row: Channel, key: str, *, previous: bool = False) -> SalesFigures:
+    middle = "_prev" if previous else ""
+    return SalesFigures(
+        revenue=getattr(row, f"{key}{middle}_revenue"), order_count=getattr(row, f"{key}{middle}_count")
+    )
 
-    Two queries whatever the number of orders: the sums are computed by the database.
-    Only orders in the store currency are summed (adding euros to pounds means nothing);
-    orders in another currency are counted apart so the page can say so.
+
+def get_dashboard_figures(*, now: datetime | None = None, compare: str = COMPARE_PREVIOUS) -> DashboardFigures:
+    """Sales today, this week and this month, each against its comparison, per channel.
+
+    Two queries whatever the number of orders: the sums are computed by the database,
+    the totals are the sums of the channel rows. Only orders in the store currency are
+    summed (adding euros to pounds means nothing); orders in another currency are
+    counted apart so the page can say so.
     """
-    bounds = _local_bounds(now or timezone.now())
+    now = now or timezone.now()
+    if compare not in COMPARE_CHOICES:
+        compare = COMPARE_PREVIOUS
+    windows = period_windows(now=now, compare=compare)
     currency = settings.STORE_CURRENCY
+    totals = {key: (NO_SALES, NO_SALES) for key in PERIODS}
     by_channel: list[ChannelSales] = []
-    today_total = month_total = NO_SALES
     other_currency_count = 0
-    for channel in _channels_with_sales(bounds=bounds, currency=currency):
-        row = ChannelSales(
-            channel=channel,
-            today=SalesFigures(revenue=channel.today_revenue, order_count=channel.today_count),
-            month=SalesFigures(revenue=channel.month_revenue, order_count=channel.month_count),
+    for channel in _channels_with_sales(windows=windows, currency=currency):
+        for key in PERIODS:
+            current, previous = totals[key]
+            totals[key] = (current + _figures(channel, key), previous + _figures(channel, key, previous=True))
+        by_channel.append(
+            ChannelSales(
+                channel=channel,
+                today=_figures(channel, "today"),
+                week=_figures(channel, "week"),
+                month=_figures(channel, "month"),
+                month_previous=_figures(channel, "month", previous=True),
+            )
         )
-        by_channel.append(row)
-        today_total += row.today
-        month_total += row.month
         other_currency_count += channel.other_currency_count
+    periods = [
+        PeriodSales(
+            key=key,
+            start=local_today(windows[key][0].start),
+            current=totals[key][0],
+            previous=totals[key][1],
+            compare=compare,
+        )
+        for key in PERIODS
+    ]
     return DashboardFigures(
         currency=currency,
-        today=bounds.today,
-        today_total=today_total,
-        month_total=month_total,
+        today=local_today(now),
+        compare=compare,
+        periods=periods,
         by_channel=by_channel,
         other_currency_count=other_currency_count,
         latest_orders=list(list_latest_orders()),

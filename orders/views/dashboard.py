@@ -1,16 +1,69 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from orders.selectors import get_dashboard_figures
+from orders.selectors import (
+    CHART_DAYS,
+    COMPARE_CHOICES,
+    COMPARE_PREVIOUS,
+    get_attention_items,
+    get_dashboard_figures,
+    get_pipeline,
+    list_daily_sales,
+    list_feed,
+    list_top_products,
+    project_month_end,
+)
+
+# The projection reads the 8 weeks before today and this month so far: 90 days cover both.
+_SERIES_DAYS = 90
+
+
+def _chart_days(request: HttpRequest) -> int:
+    try:
+        days = int(request.GET.get("days", CHART_DAYS[0]))
+    except ValueError:
+        return CHART_DAYS[0]
+    return days if days in CHART_DAYS else CHART_DAYS[0]
 
 
 @login_required
 @permission_required("orders.view_order", raise_exception=True)
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    """The owner's first page: today's and this month's sales per channel, the latest orders.
+    """The owner's first page: sales against their comparison, the month-end projection and
+    pipeline, the daily chart, top products, what needs attention and the live feed.
 
     Every role may see it (each of Owner, Staff and Warehouse can view orders); a signed-in
     account without a role gets 403 rather than a page of figures it has no business reading.
+    Nothing is cached: a new order shows in every figure on the next load (or the next
+    feed poll).
     """
-    return render(request, "orders/dashboard.html", {"figures": get_dashboard_figures()})
+    now = timezone.now()
+    compare = request.GET.get("compare", COMPARE_PREVIOUS)
+    if compare not in COMPARE_CHOICES:
+        compare = COMPARE_PREVIOUS
+    days = _chart_days(request)
+    series = list_daily_sales(days=_SERIES_DAYS, now=now)
+    context = {
+        "figures": get_dashboard_figures(now=now, compare=compare),
+        "compare_choices": COMPARE_CHOICES,
+        "chart_days": days,
+        "chart_day_choices": CHART_DAYS,
+        "daily": series[-days:],
+        "projection": project_month_end(daily=series, now=now),
+        "pipeline": get_pipeline(),
+        "top_products": list_top_products(now=now),
+        "attention": get_attention_items(now=now),
+        "feed": list_feed(),
+    }
+    return render(request, "orders/dashboard.html", context)
+
+
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+def dashboard_feed_view(request: HttpRequest) -> HttpResponse:
+    """The activity feed alone, for htmx to poll every 15 seconds (one query)."""
+    return render(
+        request, "orders/partials/_dashboard_feed_items.html", {"feed": list_feed(), "today": timezone.localdate()}
+    )

@@ -3,6 +3,8 @@
  * - data-confirm="Question?" on a form or button asks before submitting.
  * - canvas[data-chart][data-chart-source] draws a Chart.js chart from the rows of a table
  *   (tr[data-chart-label][data-chart-value]); the table stays the accessible source.
+ *   Bars are horizontal unless data-chart-orientation="vertical" (a time series: days
+ *   along the x axis).
  */
 (function () {
   "use strict";
@@ -37,6 +39,18 @@
       values.push(parseFloat(row.dataset.chartValue) || 0);
     });
     var locale = document.documentElement.lang || undefined;
+    var vertical = canvas.dataset.chartOrientation === "vertical";
+    var valueAxis = {
+      beginAtZero: true,
+      ticks: { callback: function (value) { return Number(value).toLocaleString(locale); } },
+      grid: { color: "rgba(0, 0, 0, 0.06)" }
+    };
+    var labelAxis = { grid: { display: false } };
+    if (vertical) {
+      labelAxis.ticks = { autoSkip: true, maxRotation: 0, autoSkipPadding: 12 };
+      valueAxis.ticks.maxTicksLimit = 5;
+      valueAxis.border = { display: false };
+    }
     canvas.dataset.chartReady = "1";
     new window.Chart(canvas, {
       type: canvas.dataset.chart,
@@ -46,24 +60,17 @@
           label: canvas.dataset.chartLabel || "",
           data: values,
           backgroundColor: accentColour(),
-          borderRadius: 4,
-          maxBarThickness: 28
+          borderRadius: vertical ? 2 : 4,
+          maxBarThickness: vertical ? 18 : 28
         }]
       },
       options: {
-        indexAxis: "y",
+        indexAxis: vertical ? "x" : "y",
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
         plugins: { legend: { display: false } },
-        scales: {
-          x: {
-            beginAtZero: true,
-            ticks: { callback: function (value) { return Number(value).toLocaleString(locale); } },
-            grid: { color: "rgba(0, 0, 0, 0.06)" }
-          },
-          y: { grid: { display: false } }
-        }
+        scales: vertical ? { x: labelAxis, y: valueAxis } : { x: valueAxis, y: labelAxis }
       }
     });
   }
