@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("shipping.urls")),
     path("stock/", include("inventory.urls")),
+    path("billing/", include("billing.urls")),
     path("", include("orders.urls")),
 ]
 

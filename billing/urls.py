@@ -1,0 +1,18 @@
+from django.urls import path
+
+from billing import views
+
+app_name = "billing"
+
+urlpatterns = [
+    path("", views.invoice_list_view, name="index"),
+    path("invoices/", views.invoice_list_view, name="invoice-list"),
+    path("invoices/<str:number>/", views.invoice_detail_view, name="invoice-detail"),
+    path("invoices/<str:number>/pdf/", views.invoice_pdf_view, name="invoice-pdf"),
+    path("invoices/<str:number>/receipt/", views.invoice_receipt_view, name="invoice-receipt"),
+    path("invoices/<str:number>/resend/", views.invoice_resend_view, name="invoice-resend"),
+    path("orders/<str:number>/payments/new/", views.payment_new_view, name="payment-new"),
+    path("orders/<str:number>/payments/change/", views.payment_change_view, name="payment-change"),
+    path("orders/<str:number>/refunds/new/", views.refund_new_view, name="refund-new"),
+    path("export/", views.export_view, name="export"),
+]
