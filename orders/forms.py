@@ -219,7 +219,9 @@ class OrderEntryForm(AddressForm):
         self.discount_limit = discount_limit_for(user) if user is not None else None
         for name in ("new_first_name", "new_last_name", "new_email", "new_phone", "new_company"):
             self.fields[name].widget.attrs.setdefault("class", "form-control")
-        self.fields["delivery"].widget = forms.RadioSelect(choices=self.DELIVERY_CHOICES)
+        self.fields["delivery"].widget = forms.RadioSelect(
+            choices=self.DELIVERY_CHOICES, attrs={"class": "form-check-input"}
+        )
         self.fields["shipping_method"].label_from_instance = lambda m: f"{m.name} ({m.price_amount})"
         if self.discount_limit is not None:
             self.fields["discount_percent"].help_text = _("Up to %(limit)s %% for staff.") % {
