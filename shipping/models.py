@@ -162,6 +162,14 @@ class Shipment(models.Model):
     def allowed_transitions(self) -> frozenset[str]:
         return SHIPMENT_TRANSITIONS[self.status]
 
+    @property
+    def badge_status(self) -> str:
+        """The colour family of the status badge (the stylesheet names families, not every status)."""
+        return {
+            ShipmentStatus.READY_FOR_PICKUP: "ready",
+            ShipmentStatus.PICKED_UP: "delivered",
+        }.get(self.status, self.status)
+
 
 class ShipmentLine(models.Model):
     shipment = models.ForeignKey(Shipment, verbose_name=_("shipment"), on_delete=models.CASCADE, related_name="lines")

@@ -6,4 +6,14 @@ app_name = "shipping"
 
 urlpatterns = [
     path("track/<str:code>/", views.track_view, name="track"),
+    path("shipping/", views.shipment_list_view, name="shipment-list"),
+    path("shipping/pick-list/", views.pick_list_view, name="pick-list"),
+    path("shipping/orders/<str:number>/shipments/new/", views.shipment_create_view, name="shipment-create"),
+    path("shipping/shipments/<int:pk>/", views.shipment_detail_view, name="shipment-detail"),
+    path("shipping/shipments/<int:pk>/pack/", views.shipment_pack_view, name="shipment-pack"),
+    path("shipping/shipments/<int:pk>/ship/", views.shipment_ship_view, name="shipment-ship"),
+    path("shipping/shipments/<int:pk>/events/", views.shipment_event_view, name="shipment-event"),
+    path("shipping/shipments/<int:pk>/ready/", views.shipment_ready_view, name="shipment-ready"),
+    path("shipping/shipments/<int:pk>/picked-up/", views.shipment_picked_up_view, name="shipment-picked-up"),
+    path("shipping/shipments/<int:pk>/packing-slip.pdf", views.packing_slip_view, name="shipment-packing-slip"),
 ]

@@ -1,0 +1,96 @@
+"""Forms of the shipping pages: they validate the input; the services decide what is allowed."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import Location
+from shipping.models import CARRIER_STATUSES, ShipmentStatus
+
+
+class _Styled:
+    def _style(self) -> None:
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+
+class CreateShipmentForm(_Styled, forms.Form):
+    """The location and one quantity field per order line (``line_<id>``), at most what is left."""
+
+    location = forms.ModelChoiceField(label=_("Ship from"), queryset=Location.objects.filter(is_active=True))
+
+    def __init__(self, *args, rows, default_location=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        if default_location is not None:
+            self.fields["location"].initial = default_location.pk
+        for row in rows:
+            self.fields[f"line_{row.line.pk}"] = forms.IntegerField(
+                label=row.line.sku,
+                min_value=0,
+                max_value=row.left,
+                initial=row.left,
+                required=False,
+                disabled=row.left == 0,
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm num", "inputmode": "numeric"}),
+            )
+        self._style()
+
+    def bound_rows(self):
+        return [(row, self[f"line_{row.line.pk}"]) for row in self.rows]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(f"line_{row.line.pk}") for row in self.rows):
+            raise forms.ValidationError(_("Choose at least one item to ship."))
+        return cleaned
+
+    def lines(self):
+        return [
+            (row.line, self.cleaned_data[f"line_{row.line.pk}"])
+            for row in self.rows
+            if self.cleaned_data.get(f"line_{row.line.pk}")
+        ]
+
+
+class ShipForm(_Styled, forms.Form):
+    carrier = forms.CharField(label=_("Carrier"), max_length=60, required=False)
+    tracking_number = forms.CharField(
+        label=_("Carrier tracking number"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class TrackingEventForm(_Styled, forms.Form):
+    status = forms.ChoiceField(label=_("Status"))
+    occurred_at = forms.DateTimeField(
+        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+
+    def __init__(self, *args, shipment, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = [shipment.status, *shipment.allowed_transitions]
+        self.fields["status"].choices = [
+            (value, label) for value, label in ShipmentStatus.choices if value in CARRIER_STATUSES and value in allowed
+        ]
+        self.fields["occurred_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        self._style()
+
+
+class PickedUpForm(_Styled, forms.Form):
+    collected_by = forms.CharField(
+        label=_("Collected by"), max_length=200, help_text=_("The name on the ID shown at the counter.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
