@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,13 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders import roles
-from orders.models import Order
+from orders.models import Order, OrderEvent, OrderLine
+from shipping.models import Shipment
 from tests.catalog.factories import ChannelFactory
+from tests.inventory.factories import LocationFactory
 from tests.orders.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 DASHBOARD = reverse("orders:dashboard")
+FEED = reverse("orders:dashboard-feed")
 
 
 @pytest.fixture
@@ -129,25 +133,168 @@ def test_landmarks_and_labelled_search(owner_client):
     assert 'action="/logout/"' in html and 'method="post"' in html
 
 
-def _queries_for_dashboard(client) -> int:
+def _queries_for(client, url: str) -> int:
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(DASHBOARD)
+        response = client.get(url)
     assert response.status_code == 200
     return len(ctx.captured_queries)
 
 
-def test_query_count_does_not_grow_with_orders(owner_client, django_assert_max_num_queries):
+def _add_orders(count: int, channels) -> None:
+    """Orders of every shape the dashboard reads: lines, a backorder, events, an invoice, a shipment."""
+    location = LocationFactory()
+    for i in range(count):
+        order = OrderFactory(
+            channel=channels[i % len(channels)],
+            placed_at=timezone.now() - timedelta(days=i % 40, minutes=1),
+            payment_status=Order.PaymentStatus.PAID if i % 2 else Order.PaymentStatus.UNPAID,
+            needs_review=i % 7 == 0,
+        )
+        OrderLine.objects.create(
+            order=order,
+            sku=f"SKU-{i % 9}",
+            product_name=f"Product {i % 9}",
+            quantity=2,
+            quantity_backordered=i % 3 == 0,
+            unit_price_amount=Decimal("5.00"),
+            tax_rate=Decimal("19"),
+            line_total_amount=Decimal("10.00"),
+        )
+        OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED, new_value="placed")
+        OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PAYMENT_RECORDED, new_value="paid")
+        Shipment.objects.create(order=order, location=location, status=Shipment.Status.EXCEPTION)
+
+
+@pytest.mark.parametrize("url", [DASHBOARD, FEED])
+def test_query_count_does_not_grow_with_orders(owner_client, django_assert_max_num_queries, url):
     # given
     channels = [ChannelFactory(code=code) for code in ("web", "phone", "in_person")]
-    OrderFactory(channel=channels[0])
-    with_one = _queries_for_dashboard(owner_client)
-    for i in range(29):
-        OrderFactory(channel=channels[i % 3], placed_at=timezone.now())
+    _add_orders(5, channels)
+    with_five = _queries_for(owner_client, url)
+    _add_orders(55, channels)
 
     # when
-    with django_assert_max_num_queries(12):
-        response = owner_client.get(DASHBOARD)
+    with django_assert_max_num_queries(16 if url == DASHBOARD else 6):
+        response = owner_client.get(url)
 
     # then
     assert response.status_code == 200
-    assert _queries_for_dashboard(owner_client) == with_one
+    assert _queries_for(owner_client, url) == with_five
+
+
+def test_feed_polls_its_endpoint_and_works_as_a_static_list(owner_client):
+    # given
+    order = OrderFactory(channel=ChannelFactory(code="web"), number="1042", customer_name="Grace Hopper")
+    OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED, new_value="placed")
+
+    # when
+    page = owner_client.get(DASHBOARD).content.decode()
+    partial = owner_client.get(FEED, headers={"HX-Request": "true"}).content.decode()
+
+    # then: the page holds the list already; htmx refreshes it from the partial
+    assert f'hx-get="{FEED}"' in page and 'hx-trigger="every 15s"' in page
+    assert "Order 1042 placed by Grace Hopper" in page
+    assert "Order 1042 placed by Grace Hopper" in partial
+    assert "<html" not in partial and '<ol class="feed-list">' in partial
+
+
+@pytest.mark.parametrize("role", [roles.STAFF, roles.WAREHOUSE])
+def test_feed_endpoint_is_open_to_every_role_and_closed_to_strangers(client, role):
+    # given
+    stranger = UserFactory(is_staff=False)
+
+    # when
+    anonymous = client.get(FEED)
+    client.force_login(stranger)
+    refused = client.get(FEED)
+    client.force_login(UserFactory(role=role))
+    allowed = client.get(FEED)
+
+    # then
+    assert anonymous.status_code == 302
+    assert refused.status_code == 403
+    assert allowed.status_code == 200
+
+
+def test_week_comparison_and_words_beside_the_arrow(owner_client):
+    # given: sales today and none yesterday or last week
+    OrderFactory(channel=ChannelFactory(code="web"), total_amount=Decimal("50.00"))
+    OrderFactory(
+        channel=ChannelFactory(code="web"),
+        total_amount=Decimal("25.00"),
+        placed_at=timezone.now() - timedelta(days=28),
+    )
+
+    # when
+    html = owner_client.get(DASHBOARD).content.decode()
+    year = owner_client.get(DASHBOARD, {"compare": "year"}).content.decode()
+
+    # then
+    assert 'data-testid="kpi-week-revenue"' in html
+    assert re.search(r'data-testid="kpi-today-revenue-change">\s*<span class="trend trend-flat">none before', html)
+    assert "vs €0.00 yesterday" in html
+    assert "same weekday last year" in year
+    assert 'aria-current="true">Last year<' in year
+
+
+def test_attention_items_link_to_the_filtered_lists(owner_client):
+    # given
+    OrderFactory(channel=ChannelFactory(code="web"), placed_at=timezone.now() - timedelta(days=10))
+
+    # when
+    html = owner_client.get(DASHBOARD).content.decode()
+
+    # then
+    match = re.search(r'data-testid="attention-unpaid">\s*<a class="attention-link" href="([^"]+)"', html)
+    assert match, "an unpaid order older than 7 days is a link to the order list"
+    assert "payment_status=unpaid" in match.group(1)
+    assert 'data-testid="attention-tracking_exceptions">' in html
+
+
+def test_chart_table_has_one_row_per_day_for_30_or_90_days(owner_client):
+    # when
+    default = owner_client.get(DASHBOARD).content.decode()
+    ninety = owner_client.get(DASHBOARD, {"days": "90"}).content.decode()
+    nonsense = owner_client.get(DASHBOARD, {"days": "abc"}).content.decode()
+
+    # then
+    day_row = '<th scope="row"><time datetime="'
+    assert default.count(day_row) == 30
+    assert ninety.count(day_row) == 90
+    assert 'id="daily-sales-table"' in nonsense and "last 30 days" in nonsense
+    assert 'data-chart-source="#daily-sales-table"' in default
+
+
+def test_projection_and_pipeline_move_as_soon_as_an_order_is_placed(owner_client):
+    # given
+    web = ChannelFactory(code="web")
+    before = owner_client.get(DASHBOARD).content.decode()
+
+    # when
+    OrderFactory(channel=web, total_amount=Decimal("123.00"), placed_at=timezone.now() - timedelta(seconds=1))
+    after = owner_client.get(DASHBOARD).content.decode()
+
+    # then
+    assert re.search(r'data-testid="projection">€0.00<', before)
+    assert not re.search(r'data-testid="projection">€0.00<', after)
+    assert 'data-testid="pipeline-unpaid-amount">€123.00<' in after
+
+
+def test_top_products_are_listed(owner_client):
+    # given
+    order = OrderFactory(channel=ChannelFactory(code="web"))
+    OrderLine.objects.create(
+        order=order,
+        sku="MUG-1",
+        product_name="Stoneware Mug",
+        quantity=3,
+        unit_price_amount=Decimal("5.00"),
+        tax_rate=Decimal("19"),
+        line_total_amount=Decimal("15.00"),
+    )
+
+    # when
+    html = owner_client.get(DASHBOARD).content.decode()
+
+    # then
+    assert "Stoneware Mug" in html and "MUG-1" in html
