@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django import forms
 from django.forms import formset_factory
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Channel, StoreSettings
@@ -223,6 +224,18 @@ class OrderEntryForm(AddressForm):
             choices=self.DELIVERY_CHOICES, attrs={"class": "form-check-input"}
         )
         self.fields["shipping_method"].label_from_instance = lambda m: f"{m.name} ({m.price_amount})"
+        live = {
+            "hx-post": reverse("orders:entry-totals"),
+            "hx-target": "#entry-totals",
+            "hx-include": "#order-entry-form",
+        }
+        for name, trigger in (
+            ("discount_percent", "input changed delay:300ms"),
+            ("shipping_method", "change"),
+            ("channel", "change"),
+            ("delivery", "change"),
+        ):
+            self.fields[name].widget.attrs.update({**live, "hx-trigger": trigger})
         if self.discount_limit is not None:
             self.fields["discount_percent"].help_text = _("Up to %(limit)s %% for staff.") % {
                 "limit": self.discount_limit

@@ -419,5 +419,5 @@ def entry_totals_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "orders/partials/_entry_totals.html",
-        {"state": state, "currency": state.channel.price_list.currency if state.channel else ""},
+        {"state": state, "oob": True, "currency": state.channel.price_list.currency if state.channel else ""},
     )
