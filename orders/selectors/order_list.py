@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 
 from catalog.models import Channel
 from inventory.models import Location
-from orders.filters import FilterChoices, OrderFilter
+from orders.filters import SORT_KEYS, FilterChoices, OrderFilter
 from orders.models import Order, OrderLine, OrderStatus, SavedOrderView
 from shipping.models import ShippingMethod
 
@@ -107,6 +108,7 @@ def list_orders(*, filters: dict, choices: FilterChoices | None = None) -> tuple
     give no rows rather than every row: a mistyped total must not look like "all orders".
     Without a status filter, drafts are left out (they are not orders yet).
     """
+    filters = _known_sort_only(filters)
     queryset = orders_for_list()
     if not filters.get("status"):
         queryset = queryset.exclude(status=OrderStatus.DRAFT)
@@ -119,6 +121,20 @@ def list_orders(*, filters: dict, choices: FilterChoices | None = None) -> tuple
         # The id last, so that pages never repeat or skip an order among equal values.
         orders = orders.order_by(*ordering, "-id" if ordering[0].startswith("-") else "id")
     return filterset, orders
+
+
+def _known_sort_only(filters) -> QueryDict:
+    """The filters without sort keys outside the whitelist: an old or edited URL sorts by default instead of failing."""
+    data = filters.copy() if isinstance(filters, QueryDict) else QueryDict(mutable=True)
+    if not isinstance(filters, QueryDict):
+        for key, value in (filters or {}).items():
+            data.setlist(key, value if isinstance(value, list | tuple) else [value])
+    keys = [key for key in data.getlist("o") if key.lstrip("-") in SORT_KEYS]
+    if keys:
+        data.setlist("o", keys[:1])
+    else:
+        data.pop("o", None)
+    return data
 
 
 def list_saved_order_views(*, user) -> list[SavedOrderView]:
