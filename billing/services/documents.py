@@ -117,7 +117,7 @@ def render_invoice_pdf(*, invoice_id: int) -> Invoice:
         return invoice
     content = build_invoice_pdf(invoice)  # slow: outside any lock
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().select_related("order").get(pk=invoice_id)
+        invoice = Invoice.objects.select_for_update(of=("self",)).select_related("order").get(pk=invoice_id)
         if invoice.pdf and default_storage.exists(invoice.pdf.name):
             return invoice
         invoice.pdf.name = _store_atomically(pdf_name(invoice), content)

@@ -62,7 +62,7 @@ def send_invoice_email(*, invoice_id: int) -> bool:
     render_invoice_pdf(invoice_id=invoice_id)  # slow, outside the lock; idempotent
     error: Exception | None = None
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().select_related("order").get(pk=invoice_id)
+        invoice = Invoice.objects.select_for_update(of=("self",)).select_related("order").get(pk=invoice_id)
         if invoice.emailed_at:
             return False
         invoice.email_attempts += 1
@@ -93,7 +93,7 @@ def resend_invoice_email(*, invoice: Invoice, by=None) -> Invoice:
     """The back-office's "resend": send the stored PDF again, once more."""
     from billing.tasks import send_invoice_email as send_invoice_email_task
 
-    invoice = Invoice.objects.select_for_update().select_related("order").get(pk=invoice.pk)
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("order").get(pk=invoice.pk)
     if not invoice.order.email:
         raise BillingError(_("Order %(number)s has no e-mail address.") % {"number": invoice.order})
     invoice.emailed_at = None

@@ -198,7 +198,7 @@ def issue_invoice(*, order: Order, by=None) -> Invoice:
     """
     store = StoreSettings.load()
     _check_store(store)
-    order = Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order.pk)
     if order.status in (OrderStatus.DRAFT, OrderStatus.CANCELLED):
         raise InvoiceRefused(
             _("Order %(number)s is %(status)s; it cannot be invoiced.")
