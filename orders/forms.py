@@ -205,6 +205,28 @@ class OrderEntryForm(AddressForm):
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+    payment_method = forms.ChoiceField(
+        label=_("Paid by"),
+        choices=[("cash", _("Cash")), ("card", _("Card terminal"))],
+        initial="cash",
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    cash_tendered = forms.DecimalField(
+        label=_("Cash tendered"),
+        min_value=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text=_("The change due is shown once the sale is done."),
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01", "inputmode": "decimal"}),
+    )
+    payment_reference = forms.CharField(
+        label=_("Card terminal reference"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
     notes = forms.CharField(
         label=_("Internal notes"),
         required=False,

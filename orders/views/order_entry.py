@@ -22,9 +22,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from billing.exceptions import BillingError
 from catalog.models import Channel
 from catalog.money import ZERO, quantize
 from inventory.exceptions import InsufficientStock, InventoryError
+from inventory.models import Location
 from inventory.selectors import find_variant_by_code
 from orders.exceptions import OrderError
 from orders.forms import OrderEntryForm, discount_limit_for, parse_entry_lines
@@ -45,6 +47,7 @@ from orders.services import (
 )
 from shipping.exceptions import ShippingError
 from shipping.services import quote_shipping
+from shipping.services.counter import complete_counter_sale
 
 TOKENS_KEY = "order_entry_tokens"
 PLACED_KEY = "order_entry_placed"
@@ -359,19 +362,60 @@ def _finish(request: HttpRequest, state: EntryState, *, draft: Order | None, act
             return _done(request, reverse("orders:order-detail", kwargs={"number": number}))
         state.errors.append(_("This form was already used or has expired; check it and place the order again."))
         return _render(request, state, draft=draft, status=409)
+    counter = cleaned.get("delivery") == OrderEntryForm.DELIVERY_COUNTER
     try:
-        order = place_entry_order(entry=state.entry, draft=draft, by=request.user)
-    except (OrderError, InventoryError) as exc:
+        if counter:
+            sale = complete_counter_sale(
+                entry=state.entry,
+                location=_counter_location(state.channel),
+                payment_method=cleaned.get("payment_method") or "cash",
+                reference=cleaned.get("payment_reference", ""),
+                cash_tendered=cleaned.get("cash_tendered"),
+                draft=draft,
+                by=request.user,
+            )
+            order = sale.order
+        else:
+            order = place_entry_order(entry=state.entry, draft=draft, by=request.user)
+    except (OrderError, InventoryError, BillingError, ShippingError) as exc:
         request.session[TOKENS_KEY] = [*request.session.get(TOKENS_KEY, []), token]  # nothing was placed
         _service_error(state, exc)
         return _render(request, state, draft=draft, status=409 if isinstance(exc, InsufficientStock) else 400)
     _remember_placed(request, token, order.number)
-    messages.success(
-        request,
-        _("Order %(number)s placed: %(total)s %(currency)s.")
-        % {"number": order.number, "total": order.total_amount, "currency": order.currency},
-    )
+    if counter:
+        messages.success(
+            request,
+            _("Sale %(number)s done: %(total)s %(currency)s paid, goods handed over. Change due: %(change)s.")
+            % {
+                "number": order.number,
+                "total": order.total_amount,
+                "currency": order.currency,
+                "change": sale.change_due,
+            },
+        )
+    else:
+        messages.success(
+            request,
+            _("Order %(number)s placed: %(total)s %(currency)s.")
+            % {"number": order.number, "total": order.total_amount, "currency": order.currency},
+        )
     return _done(request, reverse("orders:order-detail", kwargs={"number": order.number}))
+
+
+class NoCounter(OrderError):
+    pass
+
+
+def _counter_location(channel: Channel) -> Location:
+    """The shop the goods are handed over in: the channel's first store location."""
+    location = (
+        Location.objects.filter(channels=channel, is_active=True, kind=Location.Kind.STORE)
+        .order_by("priority", "name")
+        .first()
+    )
+    if location is None:
+        raise NoCounter(_("The channel %(channel)s has no shop to hand goods over in.") % {"channel": channel.name})
+    return location
 
 
 def _service_error(state: EntryState, exc: Exception) -> None:

@@ -248,3 +248,64 @@ def test_placing_needs_a_shipping_method_and_address_when_shipped(client, staff,
 def test_warehouse_cannot_take_orders(client, shop):
     client.force_login(UserFactory(role="Warehouse"))
     assert client.get(URL).status_code == 403
+
+
+def test_a_counter_sale_is_paid_in_cash_handed_over_and_completed(client, staff):
+    # given an in-person channel served by the shop
+    from inventory.models import Location
+    from tests.inventory.factories import LocationFactory
+
+    counter = ChannelFactory(code="in_person", name="Shop counter")
+    shop_location = LocationFactory(code="shop", kind=Location.Kind.STORE, is_pickup_point=True)
+    mug = stocked_variant(channel=counter, location=shop_location, on_hand=3, price=Decimal("10.00"))
+    token = _token(client)
+    # when: one mug, 20.00 in cash handed over
+    response = client.post(
+        URL,
+        {
+            "token": token,
+            "channel": counter.pk,
+            "delivery": "counter",
+            "payment_method": "cash",
+            "cash_tendered": "20.00",
+            "line_sku": [mug.sku],
+            "line_quantity": ["1"],
+            "action": "place",
+        },
+        follow=True,
+    )
+    # then: 10.00 + 1.90 VAT paid, 8.10 change, the mug left the shelf, the order is done
+    order = Order.objects.get()
+    assert order.status == Order.Status.COMPLETED
+    assert order.payment_status == Order.PaymentStatus.PAID
+    assert order.payments.get().change_amount == Decimal("8.10")
+    level = StockLevel.objects.get(variant=mug)
+    assert (level.on_hand, level.reserved) == (2, 0)
+    assert "Change due: 8.10" in response.content.decode()
+
+
+def test_a_refused_counter_payment_leaves_nothing_behind(client, staff):
+    from inventory.models import Location
+    from tests.inventory.factories import LocationFactory
+
+    counter = ChannelFactory(code="in_person", name="Shop counter")
+    shop_location = LocationFactory(code="shop", kind=Location.Kind.STORE)
+    mug = stocked_variant(channel=counter, location=shop_location, on_hand=3, price=Decimal("10.00"))
+    token = _token(client)
+    response = client.post(
+        URL,
+        {
+            "token": token,
+            "channel": counter.pk,
+            "delivery": "counter",
+            "payment_method": "cash",
+            "cash_tendered": "5.00",
+            "line_sku": [mug.sku],
+            "line_quantity": ["1"],
+            "action": "place",
+        },
+    )
+    assert response.status_code == 400
+    assert "less than the amount paid" in response.content.decode()
+    assert not Order.objects.exists()
+    assert StockLevel.objects.get(variant=mug).reserved == 0
