@@ -6,13 +6,16 @@ that was refused with the reason the service gave; a refused order is left as it
 """
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
 from urllib.parse import parse_qsl
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
+from pypdf import PdfWriter
 
 from orders.exceptions import OrderError
 from orders.filters import SORT_KEYS, OrderFilter
@@ -29,6 +33,10 @@ from orders.models import Order, SavedOrderView
 from orders.selectors import get_order_filter_choices, get_order_list_options, list_orders, orders_for_list
 from orders.services import cancel_order
 from orders.services.saved_views import clean_view_query, delete_order_view, save_order_view
+from shipping.exceptions import ShippingError
+from shipping.models import Shipment, ShipmentStatus
+from shipping.services import mark_packed
+from shipping.services.documents import render_packing_slip_pdf, render_pick_list_pdf
 
 VIEW = "orders.view_order"
 CHANGE = "orders.change_order"
@@ -60,10 +68,21 @@ COLUMNS = (
     ("total", gettext_lazy("Total"), True),
 )
 
+# (action, label, permission): each action needs the permission of what it changes, so the
+# warehouse packs and prints without being able to cancel an order.
 BULK_ACTIONS = (
-    ("export", gettext_lazy("Export CSV")),
-    ("cancel", gettext_lazy("Cancel orders…")),
+    ("export", gettext_lazy("Export CSV"), VIEW),
+    ("packing_slips", gettext_lazy("Print packing slips"), "shipping.view_shipment"),
+    ("pick_list", gettext_lazy("Print pick list"), "shipping.view_shipment"),
+    ("mark_packed", gettext_lazy("Mark as packed"), "shipping.change_shipment"),
+    ("cancel", gettext_lazy("Cancel orders…"), CHANGE),
 )
+# Shipments a packing slip is printed for: not yet handed to the carrier.
+SLIP_STATUSES = (ShipmentStatus.PENDING, ShipmentStatus.PACKED)
+
+
+def _allowed_actions(user) -> list[tuple[str, str]]:
+    return [(action, label) for action, label, permission in BULK_ACTIONS if user.has_perm(permission)]
 
 
 # ------------------------------------------------------------------------------ the list
@@ -75,6 +94,7 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
     page_size = _page_size(request)
     page = Paginator(orders, page_size).get_page(request.GET.get("page"))
     chips = _chips(request, filterset)
+    bulk_actions = _allowed_actions(request.user)
     params = request.GET.copy()
     params.pop("page", None)
     context = {
@@ -91,8 +111,8 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
             for size in PAGE_SIZES
         ],
         "page_size": page_size,
-        "can_change": request.user.has_perm(CHANGE),
-        "bulk_actions": BULK_ACTIONS,
+        "bulk_actions": bulk_actions,
+        "can_change": bool(bulk_actions),
         "export_url": f"{reverse('orders:order-export')}?{params.urlencode()}",
         "today": timezone.localdate(),
         "this_year": timezone.localdate().year,
@@ -315,25 +335,98 @@ def order_export_view(request: HttpRequest) -> StreamingHttpResponse:
 
 # ------------------------------------------------------------------------------ bulk actions
 @login_required
-@permission_required(CHANGE, raise_exception=True)
 @require_POST
 def order_bulk_view(request: HttpRequest) -> HttpResponse:
-    """One of the bulk actions on the ticked orders; cancelling asks for confirmation first."""
+    """One of the bulk actions on the ticked orders; cancelling asks for confirmation first.
+
+    Each action checks its own permission. Writes run the service per order, each order
+    in its own transaction, and every refusal is reported with the service's reason.
+    """
     action = request.POST.get("action", "")
+    permission = {name: perm for name, _label, perm in BULK_ACTIONS}.get(action)
+    if permission is None:
+        if not request.user.has_perm(VIEW):
+            raise PermissionDenied
+        return HttpResponseBadRequest(_("Unknown bulk action."))
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
     back = _back_url(request)
     ids = [int(pk) for pk in request.POST.getlist("order") if pk.isdigit()][:MAX_BULK_ORDERS]
-    if action not in dict(BULK_ACTIONS):
-        return HttpResponseBadRequest(_("Unknown bulk action."))
     if not ids:
         messages.warning(request, _("Tick at least one order first."))
         return redirect(back)
     orders = orders_for_list().filter(pk__in=ids)
     if action == "export":
         return _csv_response(orders, filename=f"orders-selected-{timezone.localdate():%Y-%m-%d}.csv")
+    if action == "pick_list":
+        return _pdf(render_pick_list_pdf(orders=list(orders)), "pick-list.pdf")
+    if action == "packing_slips":
+        return _packing_slips(request, orders, back=back)
+    if action == "mark_packed":
+        _pack_each(request, orders)
+        return redirect(back)
     if request.POST.get("confirm") != "yes":
         return render(request, "orders/order_list_confirm_cancel.html", {"orders": list(orders), "back": back})
     _cancel_each(request, orders, reason=request.POST.get("reason", "").strip())
     return redirect(back)
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _packing_slips(request: HttpRequest, orders: QuerySet[Order], *, back: str) -> HttpResponse:
+    """One PDF with the slip of every parcel of these orders that has not left yet, in order-number order."""
+    shipments = list(
+        Shipment.objects.filter(order__in=orders.values("pk"), status__in=SLIP_STATUSES).order_by("order_id", "pk")
+    )
+    with_slips = {shipment.order_id for shipment in shipments}
+    missing = [str(order) for order in orders if order.pk not in with_slips]
+    if missing:
+        messages.warning(
+            request,
+            _("No parcel to pack yet for %(numbers)s: create the shipment first.") % {"numbers": ", ".join(missing)},
+        )
+    if not shipments:
+        return redirect(back)
+    writer = PdfWriter()
+    for shipment in shipments:
+        writer.append(io.BytesIO(render_packing_slip_pdf(shipment=shipment)))
+    out = io.BytesIO()
+    writer.write(out)
+    return _pdf(out.getvalue(), f"packing-slips-{timezone.localdate():%Y-%m-%d}.pdf")
+
+
+def _pack_each(request: HttpRequest, orders: QuerySet[Order]) -> None:
+    """``mark_packed`` on each order's waiting parcels; all of an order's parcels or none of them."""
+    packed: list[str] = []
+    waiting = Prefetch(
+        "shipments",
+        queryset=Shipment.objects.filter(status=ShipmentStatus.PENDING).order_by("pk"),
+        to_attr="waiting_shipments",
+    )
+    for order in orders.prefetch_related(waiting):
+        try:
+            with transaction.atomic():
+                if not order.waiting_shipments:
+                    raise ShippingError(
+                        _("Order %(number)s has no shipment waiting to be packed; create its shipment first.")
+                        % {"number": order}
+                    )
+                for shipment in order.waiting_shipments:
+                    mark_packed(shipment=shipment, by=request.user)
+        except ShippingError as exc:
+            messages.error(request, exc.message)
+        else:
+            packed.append(str(order))
+    if packed:
+        messages.success(
+            request,
+            ngettext("Order %(numbers)s packed.", "%(count)d orders packed (%(numbers)s).", len(packed))
+            % {"count": len(packed), "numbers": ", ".join(packed)},
+        )
 
 
 def _cancel_each(request: HttpRequest, orders: QuerySet[Order], *, reason: str) -> None:

@@ -13,10 +13,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from orders import roles
 from orders.models import Order, OrderEvent, OrderLine
+from shipping.models import Shipment, ShipmentLine, ShipmentStatus, ShippingMethod
 from tests.catalog.factories import ChannelFactory
+from tests.inventory.factories import LocationFactory
 from tests.orders.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +77,7 @@ def test_user_without_view_permission_is_refused(client):
     assert bulk.status_code == 403
 
 
-def test_warehouse_reads_the_list_but_gets_no_bulk_actions(client):
+def test_warehouse_reads_the_list_and_may_pack_but_not_cancel(client):
     # given
     order = OrderFactory(number="1001")
     client.force_login(UserFactory(role=roles.WAREHOUSE))
@@ -84,8 +87,10 @@ def test_warehouse_reads_the_list_but_gets_no_bulk_actions(client):
     # then
     assert response.status_code == 200
     assert row_numbers(response) == ["1001"]
-    assert b'data-testid="bulk-bar"' not in response.content
-    assert b'name="order"' not in response.content
+    html = response.content.decode()
+    assert 'value="mark_packed"' in html
+    assert 'value="packing_slips"' in html
+    assert 'value="cancel"' not in html
     assert bulk.status_code == 403
     order.refresh_from_db()
     assert order.status == Order.Status.PLACED
@@ -345,3 +350,74 @@ def test_bulk_action_is_post_only(owner_client):
     response = owner_client.get(BULK)
     # then
     assert response.status_code == 405
+
+
+# ------------------------------------------------------------------------------ packing
+def _parcel(order: Order, status: str = ShipmentStatus.PENDING) -> Shipment:
+    method, _created = ShippingMethod.objects.get_or_create(
+        code="parcel", defaults={"name": "Parcel", "price_amount": Decimal("4.90")}
+    )
+    shipment = Shipment.objects.create(order=order, method=method, location=LocationFactory(), status=status)
+    line = order.lines.first()
+    if line is not None:
+        ShipmentLine.objects.create(shipment=shipment, order_line=line, quantity=line.quantity)
+    return shipment
+
+
+def test_bulk_mark_packed_packs_waiting_parcels_and_reports_orders_without_one(owner_client):
+    # given
+    ready = OrderFactory(number="1")
+    add_line(ready, sku="MUG")
+    first, second = _parcel(ready), _parcel(ready)
+    bare = OrderFactory(number="2")
+    # when
+    response = owner_client.post(BULK, {"action": "mark_packed", "order": [ready.pk, bare.pk]})
+    # then
+    assert response.status_code == 302
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (ShipmentStatus.PACKED, ShipmentStatus.PACKED)
+    texts = [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
+    assert (
+        "error",
+        "Order 2 has no shipment waiting to be packed; create its shipment first.",
+    ) in texts
+    assert ("success", "Order 1 packed.") in texts
+
+
+def test_bulk_packing_slips_is_one_pdf_with_a_page_per_parcel(owner_client):
+    # given
+    one, two = OrderFactory(number="1"), OrderFactory(number="2")
+    add_line(one, sku="MUG")
+    add_line(two, sku="TEE")
+    _parcel(one)
+    _parcel(two, status=ShipmentStatus.PACKED)
+    _parcel(two, status=ShipmentStatus.SHIPPED)  # gone already: no slip
+    # when
+    response = owner_client.post(BULK, {"action": "packing_slips", "order": [one.pk, two.pk]})
+    # then
+    assert response["Content-Type"] == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    assert len(pages) == 2
+    assert "1" in pages[0].extract_text()
+
+
+def test_bulk_packing_slips_without_parcels_goes_back_with_a_warning(owner_client):
+    # given
+    order = OrderFactory(number="1")
+    # when
+    response = owner_client.post(BULK, {"action": "packing_slips", "order": [order.pk]})
+    # then
+    assert response.status_code == 302
+    assert any("create the shipment first" in str(m) for m in get_messages(response.wsgi_request))
+
+
+def test_bulk_pick_list_is_a_pdf(owner_client):
+    # given
+    order = OrderFactory(number="1")
+    add_line(order, sku="MUG")
+    # when
+    response = owner_client.post(BULK, {"action": "pick_list", "order": [order.pk]})
+    # then
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
