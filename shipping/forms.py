@@ -30,7 +30,7 @@ class CreateShipmentForm(_Styled, forms.Form):
                 label=row.line.sku,
                 min_value=0,
                 max_value=row.left,
-                initial=row.left,
+                initial=row.on_shelf,
                 required=False,
                 disabled=row.left == 0,
                 widget=forms.NumberInput(attrs={"class": "form-control form-control-sm num", "inputmode": "numeric"}),

@@ -144,6 +144,11 @@ class LineToShip:
     def left(self) -> int:
         return max(self.ordered - self.in_shipments, 0)
 
+    @property
+    def on_shelf(self) -> int:
+        """What can go now: left to ship, as far as units are reserved for it (backorders wait)."""
+        return min(self.left, sum(self.reserved_by_location.values()))
+
 
 def get_lines_to_ship(*, order: Order) -> list[LineToShip]:
     """Each line with what is left to ship and where its units are reserved (from prefetched rows)."""
