@@ -231,8 +231,8 @@ def test_week_comparison_and_words_beside_the_arrow(owner_client):
 
     # then
     assert 'data-testid="kpi-week-revenue"' in html
-    assert re.search(r'data-testid="kpi-today-revenue-change">\s*<span class="trend trend-flat">none before', html)
-    assert "vs €0.00 yesterday" in html
+    assert re.search(r'data-testid="kpi-today-revenue-change">\s*<span class="trend trend-flat">new', html)
+    assert "no sales yesterday" in html
     assert "same weekday last year" in year
     assert 'aria-current="true">Last year<' in year
 
