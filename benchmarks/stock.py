@@ -7,15 +7,19 @@ each with ``django.setup()`` and its own connection) place orders of 1–3 lines
 
 * hot      5 SKUs with plenty of stock: every order fights over the same rows;
 * cold     500 SKUs with plenty of stock: orders rarely meet;
-* sellout  5 SKUs with 100 units each: demand far above stock, to count oversold units.
+* sellout  5 SKUs with 20 units each: demand far above stock, to count oversold units.
 
-It prints orders/s, p50/p99 latency of one placement, oversold units, deadlocks and other
-errors per phase, and the hot/cold throughput ratio, against the targets of the issue
-(hot ≥ 0.5 × cold, hot ≥ 50 orders/s). It exits non-zero if anything was oversold, a
+It prints per phase: orders/s, p50/p99 latency of one placement, how long a placement
+holds its stock rows locked (p50, from ``reserve_stock``'s first UPDATE to commit), the share of busy
+backends waiting for a lock, oversold units, deadlocks and other errors; then the hot/cold
+ratio against the targets of the issue (hot ≥ 0.5 × cold, hot ≥ 50 orders/s). It exits non-zero if anything was oversold, a
 deadlock or another error occurred, or ``check_stock`` finds a discrepancy; missing a
 throughput target is reported but is not a failure (it depends on the machine).
 
     python benchmarks/stock.py [--seconds 10] [--workers 8] [--host 127.0.0.1] [--user root] [--keep]
+
+``BENCH_WORKER_HOOK=/path/to/file.py`` runs that file in every worker after ``django.setup()``:
+a way to measure a proposed change (a monkeypatch) before making it.
 
 Without a reachable PostgreSQL it says so and exits 0, so ``make bench`` works on a laptop.
 """
@@ -31,13 +35,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "backroom_bench"
 HOT_SKUS = 5
 COLD_SKUS = 500
 PLENTY = 1_000_000
-SELLOUT_STOCK = 100
+SELLOUT_STOCK = 20
 TARGET_RATIO = 0.5
 TARGET_HOT_ORDERS_PER_S = 50
 
@@ -67,6 +72,7 @@ def _django(database_url: str) -> None:
 class WorkerResult:
     latencies_ok: list[float] = field(default_factory=list)
     latencies_all: list[float] = field(default_factory=list)
+    holds: list[float] = field(default_factory=list)  # from reserve_stock to commit: how long rows stay locked
     placed: int = 0
     refused: int = 0
     deadlocks: int = 0
@@ -83,6 +89,21 @@ def worker(database_url: str, channel_id: int, variant_ids: list[int], seconds: 
     from inventory.exceptions import InsufficientStock
     from orders.services import LineInput, place_order
 
+    hook = os.environ.get("BENCH_WORKER_HOOK")
+    if hook:  # try a proposed change without editing the code: a file run in every worker
+        exec(compile(Path(hook).read_text(), hook, "exec"), {"__name__": "bench_hook"})
+    import inventory.services
+
+    # Row locks are taken right after reserve_stock's seam (its reads are done, its guarded
+    # UPDATEs follow) and held until place_order commits: stamp that moment.
+    reserving = {}
+    seam = inventory.services._between_check_and_reserve
+
+    def stamped_seam() -> None:
+        reserving["at"] = time.perf_counter()
+        seam()
+
+    inventory.services._between_check_and_reserve = stamped_seam
     channel = Channel.objects.select_related("price_list").get(pk=channel_id)
     variants = list(Variant.objects.filter(pk__in=variant_ids))
     rng = random.Random(seed)
@@ -107,6 +128,7 @@ def worker(database_url: str, channel_id: int, variant_ids: list[int], seconds: 
         else:
             result.placed += 1
             result.latencies_ok.append(time.perf_counter() - began)
+            result.holds.append(time.perf_counter() - reserving["at"])
             for line in lines:
                 result.units[line.variant.pk] += line.quantity
         result.latencies_all.append(time.perf_counter() - began)
@@ -172,7 +194,14 @@ def run_phase(*, name: str, database_url: str, channel_id: int, variant_ids: lis
     ]
     for process in processes:
         process.start()
-    results: list[WorkerResult] = [queue.get(timeout=opts.seconds + 120) for _ in processes]
+    results: list[WorkerResult] = []
+    samples: list[tuple[int, int]] = []
+    give_up = time.monotonic() + opts.seconds + 120
+    while len(results) < len(processes) and time.monotonic() < give_up:
+        try:
+            results.append(queue.get(timeout=0.05))
+        except Empty:
+            samples.append(_sample_waits())
     for process in processes:
         process.join(timeout=30)
     placed = sum(r.placed for r in results)
@@ -180,7 +209,9 @@ def run_phase(*, name: str, database_url: str, channel_id: int, variant_ids: lis
     units = Counter()
     for r in results:
         units.update(r.units)
+    busy = [(locked, active) for locked, active in samples if active]
     return {
+        "lock_wait_pct": 100 * sum(lk for lk, _a in busy) / max(1, sum(a for _lk, a in busy)),
         "phase": name,
         "skus": len(variant_ids),
         "placed": placed,
@@ -188,10 +219,24 @@ def run_phase(*, name: str, database_url: str, channel_id: int, variant_ids: lis
         "orders_per_s": placed / opts.seconds,
         "p50_ms": 1000 * _percentile(latencies, 50),
         "p99_ms": 1000 * _percentile(latencies, 99),
+        "hold_ms": 1000 * _percentile(sorted(x for r in results for x in r.holds), 50),
         "deadlocks": sum(r.deadlocks for r in results),
         "errors": [e for r in results for e in r.errors],
         "units": units,
     }
+
+
+def _sample_waits() -> tuple[int, int]:
+    """Of the benchmark's backends running a statement now, how many wait for a lock held by another."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'"
+        )
+        locked, active = cursor.fetchone()
+    return locked, active
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -212,7 +257,20 @@ def oversold(*, phase: dict, variant_ids: list[int], stock: int) -> int:
 
 
 def print_table(rows: list[dict]) -> None:
-    headers = ["phase", "SKUs", "placed", "refused", "orders/s", "p50 ms", "p99 ms", "oversold", "deadlocks", "errors"]
+    headers = [
+        "phase",
+        "SKUs",
+        "placed",
+        "refused",
+        "orders/s",
+        "p50 ms",
+        "p99 ms",
+        "lock hold p50",
+        "lock wait",
+        "oversold",
+        "deadlocks",
+        "errors",
+    ]
     cells = [
         [
             r["phase"],
@@ -222,6 +280,8 @@ def print_table(rows: list[dict]) -> None:
             f"{r['orders_per_s']:.1f}",
             f"{r['p50_ms']:.1f}",
             f"{r['p99_ms']:.1f}",
+            f"{r['hold_ms']:.1f} ms",
+            f"{r['lock_wait_pct']:.0f} %",
             str(r["oversold"]),
             str(r["deadlocks"]),
             str(len(r["errors"])),

@@ -9,6 +9,7 @@ so two transactions can wait for each other only in one direction: no deadlock. 
 database constraints on ``StockLevel`` stay as the last line of defence.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -131,15 +132,6 @@ def transfer_stock(
     return source, target
 
 
-def _add_reservation(*, order_line_id: int, stock_level_id: int, quantity: int) -> None:
-    """One reservation row per (line, level): a later top-up (a filled backorder) adds to it."""
-    topped_up = Reservation.objects.filter(order_line_id=order_line_id, stock_level_id=stock_level_id).update(
-        quantity=F("quantity") + quantity
-    )
-    if not topped_up:
-        Reservation.objects.create(order_line_id=order_line_id, stock_level_id=stock_level_id, quantity=quantity)
-
-
 @dataclass(frozen=True)
 class ReservationRequest:
     order_line_id: int
@@ -157,29 +149,45 @@ def reserve_stock(*, requests: Sequence[ReservationRequest], location_ids: Seque
     variant allows backorders takes what there is and the rest is backordered; any other
     shortage refuses the whole call (nothing stays reserved, the transaction rolls back)
     with every short SKU named. Returns the backordered quantity per order line id.
+
+    A hot SKU's row is locked from its first guarded UPDATE until the caller commits, and
+    every other order for that SKU waits that long; so everything that can be read is read
+    before the first lock (two queries for the whole call), and only the UPDATEs and one
+    bulk INSERT of the reservations run while rows are locked.
     """
     location_ids = list(location_ids)  # materialised: it is used in more than one query
+    requests = sorted(requests, key=lambda r: (r.variant_id, r.order_line_id))
+    for request in requests:
+        _positive(request.quantity)
+    levels_by_variant: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for variant_id, level_id, on_hand, reserved in (
+        StockLevel.objects.filter(variant_id__in={r.variant_id for r in requests}, location_id__in=location_ids)
+        .order_by("variant_id", "location__priority", "pk")
+        .values_list("variant_id", "pk", "on_hand", "reserved")
+    ):
+        levels_by_variant[variant_id].append((level_id, on_hand, reserved))
+    # One reservation row per (line, level): a later top-up (a filled backorder) adds to it.
+    existing = set(
+        Reservation.objects.filter(order_line_id__in={r.order_line_id for r in requests}).values_list(
+            "order_line_id", "stock_level_id"
+        )
+    )
+    _between_check_and_reserve()
     shortages: list[Shortage] = []
     backordered: dict[int, int] = {}
-    for request in sorted(requests, key=lambda r: (r.variant_id, r.order_line_id)):
-        _positive(request.quantity)
+    taken: dict[tuple[int, int], int] = defaultdict(int)
+    # Rows are locked in one global order (variant, location priority, level id): no deadlock.
+    for request in requests:
         remaining = request.quantity
-        levels = list(
-            StockLevel.objects.filter(variant_id=request.variant_id, location_id__in=location_ids)
-            .order_by("location__priority", "pk")
-            .values_list("pk", "on_hand", "reserved")
-        )
-        _between_check_and_reserve()
-        for level_id, on_hand, reserved in levels:
+        for level_id, on_hand, reserved in levels_by_variant[request.variant_id]:
             if remaining == 0:
                 break
             take = min(remaining, on_hand - reserved)
             while take > 0:
-                taken = StockLevel.objects.filter(pk=level_id, on_hand__gte=F("reserved") + take).update(
+                if StockLevel.objects.filter(pk=level_id, on_hand__gte=F("reserved") + take).update(
                     reserved=F("reserved") + take
-                )
-                if taken:
-                    _add_reservation(order_line_id=request.order_line_id, stock_level_id=level_id, quantity=take)
+                ):
+                    taken[request.order_line_id, level_id] += take
                     remaining -= take
                     break
                 # Someone took some meanwhile: look again at what is left here.
@@ -195,6 +203,16 @@ def reserve_stock(*, requests: Sequence[ReservationRequest], location_ids: Seque
                 )
     if shortages:
         raise InsufficientStock(shortages)
+    Reservation.objects.bulk_create(
+        Reservation(order_line_id=line_id, stock_level_id=level_id, quantity=quantity)
+        for (line_id, level_id), quantity in taken.items()
+        if (line_id, level_id) not in existing
+    )
+    for (line_id, level_id), quantity in taken.items():
+        if (line_id, level_id) in existing:
+            Reservation.objects.filter(order_line_id=line_id, stock_level_id=level_id).update(
+                quantity=F("quantity") + quantity
+            )
     return backordered
 
 
@@ -258,3 +276,26 @@ def return_to_stock(
     _record(level=level, kind=MovementKind.RETURN, quantity=quantity, by=by, reason=reason, order_line_id=order_line_id)
     level.refresh_from_db()
     return level
+
+
+@transaction.atomic
+def import_stock_count(*, counts: Sequence[tuple[Variant, Location, int]], by=None) -> dict[str, int]:
+    """Apply a whole stock-count file in one transaction: one refused row rolls back all.
+
+    Returns how many rows changed a level and by how many units in total.
+    """
+    before = {
+        (level.variant_id, level.location_id): level.on_hand
+        for level in StockLevel.objects.filter(
+            variant__in=[variant for variant, _location, _counted in counts],
+            location__in=[location for _variant, location, _counted in counts],
+        )
+    }
+    changed = units = 0
+    for variant, location, counted in counts:
+        count_stock(variant=variant, location=location, counted=counted, by=by)
+        difference = counted - before.get((variant.pk, location.pk), 0)
+        if difference:
+            changed += 1
+            units += difference
+    return {"rows": len(counts), "changed": changed, "unchanged": len(counts) - changed, "units": units}
