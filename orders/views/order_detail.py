@@ -29,12 +29,14 @@ def _template_exists(name: str) -> bool:
     return True
 
 
-def _reverse_or_empty(name: str, number: str) -> str:
-    """The billing and shipping pages arrive on their own schedule: link them once they exist."""
-    try:
-        return reverse(name, kwargs={"number": number})
-    except NoReverseMatch:
-        return ""
+def _reverse_or_empty(*names: str, number: str) -> str:
+    """The billing and shipping pages arrive on their own schedule: link the first that exists."""
+    for name in names:
+        try:
+            return reverse(name, kwargs={"number": number})
+        except NoReverseMatch:
+            continue
+    return ""
 
 
 def can_cancel(order: Order) -> bool:
@@ -45,7 +47,7 @@ def can_cancel(order: Order) -> bool:
     )
 
 
-def allowed_actions(order: Order, user) -> dict:
+def allowed_actions(order: Order, user, *, invoices: list | None = None) -> dict:
     """What this user may do to this order now; what the state forbids is not offered at all."""
     may_change = user.has_perm("orders.change_order")
     actions = {
@@ -64,13 +66,20 @@ def allowed_actions(order: Order, user) -> dict:
         and order.payment_status in (PaymentStatus.UNPAID, PaymentStatus.PARTIALLY_PAID)
         and user.has_perm("billing.add_payment")
     ):
-        actions["take_payment_url"] = _reverse_or_empty("billing:payment-create", order.number)
+        actions["take_payment_url"] = _reverse_or_empty(
+            "billing:payment-new", "billing:payment-create", number=order.number
+        )
     if (
         order.status in OPEN
         and order.fulfilment_status in (FulfilmentStatus.UNFULFILLED, FulfilmentStatus.PARTIALLY_FULFILLED)
         and user.has_perm("shipping.add_shipment")
     ):
-        actions["create_shipment_url"] = _reverse_or_empty("shipping:shipment-create", order.number)
+        actions["create_shipment_url"] = _reverse_or_empty("shipping:shipment-create", number=order.number)
+    # A counter sale ends with a receipt to print: billing renders it from the invoice.
+    invoice = next((i for i in reversed(invoices or []) if i.kind == "invoice"), None)
+    actions["receipt_url"] = ""
+    if invoice is not None and user.has_perm("billing.view_invoice"):
+        actions["receipt_url"] = _reverse_or_empty("billing:invoice-receipt", number=invoice.number)
     actions["any"] = any(v for k, v in actions.items() if k != "any")
     return actions
 
@@ -93,7 +102,7 @@ def order_detail_view(request: HttpRequest, number: str, *, note_form: NoteForm 
         {
             "detail": detail,
             "order": order,
-            "actions": allowed_actions(order, request.user),
+            "actions": allowed_actions(order, request.user, invoices=detail.invoices),
             "note_form": note_form or NoteForm(),
             "can_add_note": request.user.has_perm("orders.add_orderevent"),
             "billing_panel": BILLING_PANEL if _template_exists(BILLING_PANEL) else "",
