@@ -58,7 +58,7 @@ class OrderFilter(django_filters.FilterSet):
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": _("Number, customer, e-mail, phone, SKU, tracking…"),
+                "placeholder": _("Number, name, e-mail, phone, SKU…"),
                 "autocomplete": "off",
             }
         ),

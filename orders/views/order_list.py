@@ -55,6 +55,20 @@ BUILTIN_VIEWS = (
     (gettext_lazy("Backordered"), f"{OPEN}&backordered=on"),
 )
 
+# The filters behind the "More filters" menu, counted on its button.
+MORE_FILTERS = frozenset(
+    {
+        "placed_from",
+        "placed_to",
+        "total_min",
+        "total_max",
+        "shipping_method",
+        "pickup_location",
+        "backordered",
+        "needs_review",
+    }
+)
+
 # (sort key or "", label, numeric)
 COLUMNS = (
     ("number", gettext_lazy("Order"), False),
@@ -105,6 +119,7 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
         "query": params.urlencode(),
         "current_query": clean_view_query(request.GET.urlencode()),
         "chips": chips,
+        "more_count": sum(1 for chip in chips if chip["name"] in MORE_FILTERS),
         "tabs": _tabs(request, options.saved_views),
         "page_sizes": [
             {"size": size, "url": _with(request, per_page=str(size)), "current": size == page_size}
@@ -175,7 +190,14 @@ def _chips(request: HttpRequest, filterset: OrderFilter) -> list[dict]:
                 params = request.GET.copy()
                 params.setlist(name, [v for v in params.getlist(name) if v != item])
                 params.pop("page", None)
-                chips.append({"label": field.label, "value": labels.get(item, item), "url": f"?{params.urlencode()}"})
+                chips.append(
+                    {
+                        "name": name,
+                        "label": field.label,
+                        "value": labels.get(item, item),
+                        "url": f"?{params.urlencode()}",
+                    }
+                )
             continue
         if value is True:
             shown = ""
@@ -185,7 +207,7 @@ def _chips(request: HttpRequest, filterset: OrderFilter) -> list[dict]:
             shown = date_format(value, "SHORT_DATE_FORMAT")
         else:
             shown = str(value)
-        chips.append({"label": field.label, "value": shown, "url": _with(request, **{name: None})})
+        chips.append({"name": name, "label": field.label, "value": shown, "url": _with(request, **{name: None})})
     return chips
 
 
