@@ -12,7 +12,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from catalog.admin import format_money, order_link
-from shipping.models import Shipment, ShipmentLine, ShippingMethod, ShippingRate, TrackingEvent
+from shipping.models import (
+    CarrierAccount,
+    CarrierHandoff,
+    Shipment,
+    ShipmentLine,
+    ShippingMethod,
+    ShippingRate,
+    TrackingEvent,
+)
 
 
 class ShippingRateInline(admin.TabularInline):
@@ -176,4 +184,27 @@ class TrackingEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(CarrierAccount)
+class CarrierAccountAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "kind", "endpoint_url", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "code")
+
+
+@admin.register(CarrierHandoff)
+class CarrierHandoffAdmin(admin.ModelAdmin):
+    """What was handed to which carrier: history, read-only."""
+
+    list_display = ("shipment", "carrier", "manifest_date", "sent_at")
+    list_filter = ("carrier", "manifest_date")
+    list_select_related = ("shipment", "carrier")
+    readonly_fields = ("shipment", "carrier", "manifest_date", "sent_at", "response", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

@@ -249,3 +249,55 @@ class ShippingRate(models.Model):
 
     def __str__(self) -> str:
         return f"≤ {self.max_weight_grams} g: {self.price_amount}"
+
+
+class CarrierKind(models.TextChoices):
+    MANIFEST = "manifest", _("Daily CSV manifest")
+    WEBHOOK = "webhook", _("Webhook (JSON POST)")
+
+
+class CarrierAccount(models.Model):
+    """How we talk to one carrier: how shipments are handed over, and the secret that signs tracking updates.
+
+    ``name`` matches ``Shipment.carrier`` (case-insensitive). The same secret signs what we
+    POST to the carrier and verifies what the carrier POSTs to our tracking webhook
+    (HMAC-SHA256 over the raw body).
+    """
+
+    Kind = CarrierKind
+    code = models.SlugField(_("code"), max_length=40, unique=True, help_text=_("Used in the tracking webhook URL."))
+    name = models.CharField(_("carrier name"), max_length=60, unique=True)
+    kind = models.CharField(_("hand-off"), max_length=10, choices=CarrierKind.choices, default=CarrierKind.MANIFEST)
+    endpoint_url = models.URLField(_("webhook URL"), blank=True)
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("carrier account")
+        verbose_name_plural = _("carrier accounts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CarrierHandoff(models.Model):
+    """One shipment handed to its carrier once: the row is the "sent" flag a retried task checks."""
+
+    shipment = models.OneToOneField(
+        Shipment, verbose_name=_("shipment"), on_delete=models.CASCADE, related_name="handoff"
+    )
+    carrier = models.ForeignKey(
+        CarrierAccount, verbose_name=_("carrier"), on_delete=models.PROTECT, related_name="handoffs"
+    )
+    manifest_date = models.DateField(_("manifest date"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    response = models.TextField(_("carrier response"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("carrier hand-off")
+        verbose_name_plural = _("carrier hand-offs")
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id} → {self.carrier}"

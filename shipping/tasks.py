@@ -10,3 +10,18 @@ def send_shipment_email(shipment_id: int, kind: str) -> bool:
     from shipping.services.emails import send_shipment_email as send
 
     return send(shipment_id=shipment_id, kind=kind)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+def hand_off_shipment(shipment_id: int) -> bool:
+    """POST a shipment to its webhook carrier; network errors retry with backoff (urllib errors are OSErrors)."""
+    from shipping.services.handoff import hand_off_shipment as hand_off
+
+    return hand_off(shipment_id=shipment_id)
+
+
+@shared_task
+def write_daily_manifests() -> list[str]:
+    from shipping.services.handoff import write_daily_manifests as write
+
+    return write()

@@ -9,17 +9,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from inventory.models import Location
 from orders.models import Order
 from shipping.exceptions import ShippingError
-from shipping.forms import CreateShipmentForm, PickedUpForm, ShipForm, TrackingEventForm
-from shipping.models import Shipment, ShipmentStatus, TrackingEventSource
+from shipping.forms import CreateShipmentForm, PickedUpForm, ShipForm, TrackingEventForm, TrackingImportForm
+from shipping.models import CarrierAccount, Shipment, ShipmentStatus, TrackingEventSource
 from shipping.selectors import (
     get_lines_to_ship,
     get_order_for_shipping,
@@ -38,6 +39,12 @@ from shipping.services import (
     record_tracking_event,
 )
 from shipping.services.documents import render_packing_slip_pdf, render_pick_list_pdf
+from shipping.services.tracking_updates import (
+    SIGNATURE_HEADER,
+    InvalidSignature,
+    import_tracking_events,
+    receive_carrier_webhook,
+)
 from shipping.throttle import is_rate_limited
 
 VIEW = "shipping.view_shipment"
@@ -299,3 +306,48 @@ def pick_list_view(request: HttpRequest) -> HttpResponse:
             return _pdf(render_pick_list_pdf(orders=orders), "pick-list.pdf")
         messages.error(request, _("None of these order numbers exist."))
     return render(request, "shipping/pick_list.html", {"orders": list_orders_to_pick()})
+
+
+# --- tracking updates from outside ---------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def carrier_webhook_view(request: HttpRequest, code: str) -> JsonResponse:
+    """A carrier's tracking events, signed with HMAC-SHA256 over the raw body.
+
+    No login: the signature is the credential. A bad or missing signature gets 401 and
+    changes nothing; a replayed body is answered the same but records nothing new.
+    """
+    carrier = CarrierAccount.objects.filter(code=code).first()
+    if carrier is None:
+        return JsonResponse({"error": "unknown carrier"}, status=404)
+    try:
+        result = receive_carrier_webhook(
+            carrier=carrier, body=request.body, signature=request.headers.get(SIGNATURE_HEADER, "")
+        )
+    except InvalidSignature:
+        return JsonResponse({"error": "bad signature"}, status=401)
+    except ShippingError as exc:
+        return JsonResponse({"error": exc.message}, status=400)
+    return JsonResponse(result.as_dict())
+
+
+@login_required
+@permission_required(CHANGE, raise_exception=True)
+def tracking_import_view(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV of tracking events; a bad row refuses the file and names the line."""
+    form = TrackingImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = import_tracking_events(text=form.text(), by=request.user)
+        except ShippingError as exc:
+            form.add_error("file", exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(recorded)s events recorded, %(ignored)s changed nothing, %(unknown)s unknown tracking numbers.")
+                % {"recorded": result.recorded, "ignored": result.ignored, "unknown": len(result.unknown)},
+            )
+    return render(request, "shipping/tracking_import.html", {"form": form, "result": result})

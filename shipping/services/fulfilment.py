@@ -236,6 +236,7 @@ def mark_packed(*, shipment: Shipment, by=None) -> Shipment:
 def mark_shipped(*, shipment: Shipment, by=None, carrier: str = "", tracking_number: str = "") -> Shipment:
     """The carrier has the parcel: its units leave the shelf and the order's fulfilment follows."""
     from shipping.services.carriers import validate_tracking_number
+    from shipping.services.handoff import enqueue_handoff
 
     shipment = _lock(shipment)
     _check_order_shippable(shipment.order)
@@ -249,6 +250,7 @@ def mark_shipped(*, shipment: Shipment, by=None, carrier: str = "", tracking_num
     shipment.save(update_fields=["carrier", "tracking_number"])
     _consume(shipment, by=by)
     _follow_order(shipment.order, by=by)
+    enqueue_handoff(shipment)
     return shipment
 
 

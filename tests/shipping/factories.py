@@ -51,3 +51,14 @@ def pay(order):
 
     Payment.objects.create(order=order, method="cash", amount=order.total_amount)
     return sync_payment_status(order=order)
+
+
+class CarrierAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "shipping.CarrierAccount"
+        django_get_or_create = ("code",)
+
+    code = "dhl"
+    name = "DHL"
+    kind = "manifest"
+    secret = "s3cret-signing-key"
