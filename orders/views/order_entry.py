@@ -25,6 +25,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from billing.exceptions import BillingError
 from catalog.models import Channel
 from catalog.money import ZERO, quantize
+from catalog.templatetags.money import format_money
 from inventory.exceptions import InsufficientStock, InventoryError
 from inventory.models import Location
 from inventory.selectors import find_variant_by_code
@@ -385,19 +386,18 @@ def _finish(request: HttpRequest, state: EntryState, *, draft: Order | None, act
     if counter:
         messages.success(
             request,
-            _("Sale %(number)s done: %(total)s %(currency)s paid, goods handed over. Change due: %(change)s.")
+            _("Sale %(number)s done: %(total)s paid, goods handed over. Change due: %(change)s.")
             % {
                 "number": order.number,
-                "total": order.total_amount,
-                "currency": order.currency,
-                "change": sale.change_due,
+                "total": format_money(order.total_amount, order.currency),
+                "change": format_money(sale.change_due, order.currency),
             },
         )
     else:
         messages.success(
             request,
-            _("Order %(number)s placed: %(total)s %(currency)s.")
-            % {"number": order.number, "total": order.total_amount, "currency": order.currency},
+            _("Order %(number)s placed: %(total)s.")
+            % {"number": order.number, "total": format_money(order.total_amount, order.currency)},
         )
     return _done(request, reverse("orders:order-detail", kwargs={"number": order.number}))
 

@@ -281,7 +281,7 @@ def test_a_counter_sale_is_paid_in_cash_handed_over_and_completed(client, staff)
     assert order.payments.get().change_amount == Decimal("8.10")
     level = StockLevel.objects.get(variant=mug)
     assert (level.on_hand, level.reserved) == (2, 0)
-    assert "Change due: 8.10" in response.content.decode()
+    assert "Change due: €8.10" in response.content.decode()
 
 
 def test_a_refused_counter_payment_leaves_nothing_behind(client, staff):
