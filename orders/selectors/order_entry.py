@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from catalog.models import Channel, Variant
 from catalog.selectors import get_unit_prices
 from inventory.models import StockLevel
-from orders.models import Customer
+from orders.models import Customer, Order, OrderStatus
 
 RESULTS_SHOWN = 8
 
@@ -91,3 +91,12 @@ def get_availability_by_location(*, variant_ids: list[int], channel: Channel) ->
     ):
         result[variant_id].append((location_name, on_hand - reserved))
     return result
+
+
+def list_open_drafts(*, limit: int = 10) -> QuerySet[Order]:
+    """The latest drafts, to resume on the new-order page (one query)."""
+    return (
+        Order.objects.filter(status=OrderStatus.DRAFT)
+        .select_related("customer", "created_by", "channel")
+        .order_by("-updated_at", "-id")[:limit]
+    )

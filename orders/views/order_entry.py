@@ -35,6 +35,7 @@ from orders.models import Customer, Order, OrderStatus
 from orders.selectors.order_entry import (
     get_availability_by_location,
     get_variants_by_sku,
+    list_open_drafts,
     search_customers,
     search_products,
 )
@@ -269,6 +270,7 @@ def _render(request: HttpRequest, state: EntryState, *, draft: Order | None, sta
             "token": token,
             "discount_limit": discount_limit_for(request.user),
             "currency": state.channel.price_list.currency if state.channel else "",
+            "drafts": list_open_drafts() if draft is None and request.method == "GET" else [],
         },
         status=status,
     )

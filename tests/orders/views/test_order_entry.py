@@ -309,3 +309,16 @@ def test_a_refused_counter_payment_leaves_nothing_behind(client, staff):
     assert "less than the amount paid" in response.content.decode()
     assert not Order.objects.exists()
     assert StockLevel.objects.get(variant=mug).reserved == 0
+
+
+def test_open_drafts_are_listed_to_resume(client, staff, shop):
+    # given
+    from orders.services import LineInput, OrderEntry, save_draft_order
+
+    draft = save_draft_order(
+        entry=OrderEntry(channel=shop["channel"], lines=[LineInput(variant=shop["mug"], quantity=1)])
+    )
+    # when
+    response = client.get(URL)
+    # then
+    assert reverse("orders:order-draft", kwargs={"draft_id": draft.pk}) in response.content.decode()
