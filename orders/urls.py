@@ -21,5 +21,11 @@ urlpatterns = [
     path("orders/<str:number>/note/", views.order_note_view, name="order-note"),
     path("orders/<str:number>/cancel/", views.order_cancel_view, name="order-cancel"),
     path("orders/<str:number>/edit/", views.order_edit_view, name="order-edit"),
-    path("orders/<str:number>/<slug:action>/", views.order_transition_view, name="order-transition"),
+    path(
+        "orders/<str:number>/start-processing/",
+        views.order_transition_view,
+        {"action": "start-processing"},
+        name="order-start-processing",
+    ),
+    path("orders/<str:number>/complete/", views.order_transition_view, {"action": "complete"}, name="order-complete"),
 ]

@@ -187,13 +187,13 @@ def test_cancel_without_a_reason_changes_nothing(staff_client):
 
 def test_start_processing_moves_the_order(staff_client):
     order = _placed_order()
-    staff_client.post(reverse("orders:order-transition", kwargs={"number": order.number, "action": "start-processing"}))
+    staff_client.post(reverse("orders:order-start-processing", kwargs={"number": order.number}))
     assert Order.objects.get(pk=order.pk).status == Order.Status.PROCESSING
 
 
 def test_complete_is_refused_for_an_unpaid_order(staff_client):
     order = _placed_order()
-    staff_client.post(reverse("orders:order-transition", kwargs={"number": order.number, "action": "complete"}))
+    staff_client.post(reverse("orders:order-complete", kwargs={"number": order.number}))
     assert Order.objects.get(pk=order.pk).status == Order.Status.PLACED
 
 
