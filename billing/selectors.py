@@ -149,8 +149,11 @@ def accounting_journal(*, date_from: datetime.date, date_to: datetime.date) -> J
         bucket["net"] += row.net or ZERO
         bucket["tax"] += row.tax or ZERO
         bucket["gross"] += row.gross
-    for bucket in totals.values():
-        bucket["net_by_rate"] = [bucket["net_by_rate"].get(rate, ZERO) for rate in rates]
+    for kind, bucket in totals.items():
+        if kind in (PaymentKind.PAYMENT, PaymentKind.REFUND):  # money moved, not taxable supplies
+            bucket.update(net_by_rate=[None] * len(rates), net=None, tax=None)
+        else:
+            bucket["net_by_rate"] = [bucket["net_by_rate"].get(rate, ZERO) for rate in rates]
     documents = [totals[k] for k in (Invoice.Kind.INVOICE, Invoice.Kind.CREDIT_NOTE) if k in totals]
     invoiced = {
         "net_by_rate": [sum((d["net_by_rate"][i] for d in documents), ZERO) for i in range(len(rates))],
