@@ -301,3 +301,76 @@ class CarrierHandoff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment_id} → {self.carrier}"
+
+
+class ReturnStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    RECEIVED = "received", _("Received")
+
+
+class ReturnReason(models.TextChoices):
+    DAMAGED = "damaged", _("Arrived damaged")
+    WRONG_ITEM = "wrong_item", _("Wrong item")
+    NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+    NO_LONGER_NEEDED = "no_longer_needed", _("No longer needed")
+    OTHER = "other", _("Other")
+
+
+class ReturnCondition(models.TextChoices):
+    SELLABLE = "sellable", _("Sellable: back to stock")
+    DAMAGED = "damaged", _("Damaged: to the damaged-goods location")
+
+
+class Return(models.Model):
+    """Delivered goods the customer sends back; received items go back to stock or to damaged goods."""
+
+    Status = ReturnStatus
+    Reason = ReturnReason
+    order = models.ForeignKey("orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="returns")
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED, db_index=True
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=ReturnReason.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+        constraints = [models.CheckConstraint(condition=Q(status__in=ReturnStatus.values), name="return_status_valid")]
+
+    def __str__(self) -> str:
+        return _("Return %(id)s") % {"id": self.pk}
+
+
+class ReturnLine(models.Model):
+    Condition = ReturnCondition
+    return_request = models.ForeignKey(Return, verbose_name=_("return"), on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(
+        "orders.OrderLine", verbose_name=_("order line"), on_delete=models.PROTECT, related_name="return_lines"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    condition = models.CharField(
+        _("condition"), max_length=10, choices=ReturnCondition.choices, default=ReturnCondition.SELLABLE
+    )
+
+    class Meta:
+        verbose_name = _("return line")
+        verbose_name_plural = _("return lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="returnline_quantity_positive"),
+            models.UniqueConstraint(fields=["return_request", "order_line"], name="returnline_unique_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.order_line.sku}"

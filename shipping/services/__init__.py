@@ -16,10 +16,17 @@ from shipping.services.fulfilment import (
     record_tracking_event,
 )
 from shipping.services.quotes import ShippingOption, list_pickup_locations, list_shipping_options, quote_shipping
+from shipping.services.returns import (
+    create_return,
+    receive_return,
+    returnable_quantities,
+    suggested_refund_amount,
+)
 
 __all__ = [
     "SHIPMENT_EMAILS",
     "ShippingOption",
+    "create_return",
     "create_shipment",
     "hand_over_at_counter",
     "is_valid_s10",
@@ -31,8 +38,11 @@ __all__ = [
     "mark_shipped",
     "quantities_to_ship",
     "quote_shipping",
+    "receive_return",
     "record_tracking_event",
+    "returnable_quantities",
     "s10_check_digit",
     "send_shipment_email",
+    "suggested_refund_amount",
     "validate_tracking_number",
 ]
