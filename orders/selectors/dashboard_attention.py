@@ -36,6 +36,8 @@ class AttentionItem:
     url: str
     # amber for work waiting, red for something that failed
     tone: str = "attention"
+    # What the linked page requires: the page shows the count to everyone, the link only to those who may open it.
+    permission: str = "orders.view_order"
 
 
 def attention_days() -> tuple[int, int]:
@@ -165,6 +167,7 @@ def get_attention_items(*, now: datetime | None = None) -> list[AttentionItem]:
             ),
             # inventory/filters.py: ``low`` is a checkbox filter
             url=_url("inventory:stock-list", "admin:inventory_stocklevel_changelist", {"low": "on"}),
+            permission="inventory.view_stocklevel",
         ),
         AttentionItem(
             key="invoice_emails",
@@ -174,6 +177,7 @@ def get_attention_items(*, now: datetime | None = None) -> list[AttentionItem]:
             if _has("billing:invoice-list")
             else _url("admin:billing_invoice_changelist", "admin:index", {"email_error__gt": ""}),
             tone="danger",
+            permission="billing.view_invoice",
         ),
         AttentionItem(
             key="tracking_exceptions",
@@ -183,6 +187,7 @@ def get_attention_items(*, now: datetime | None = None) -> list[AttentionItem]:
             if _has("shipping:shipment-list")
             else _url("admin:shipping_shipment_changelist", "admin:index", {"status__exact": "exception"}),
             tone="danger",
+            permission="shipping.view_shipment",
         ),
     ]
 

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.models import Invoice
 from orders import roles
 from orders.models import Order, OrderEvent, OrderLine
 from shipping.models import Shipment
@@ -298,3 +299,32 @@ def test_top_products_are_listed(owner_client):
 
     # then
     assert "Stoneware Mug" in html and "MUG-1" in html
+
+
+def test_attention_links_only_to_pages_the_role_may_open(client):
+    # given: a failed invoice e-mail; Warehouse may not open invoices
+    order = OrderFactory(channel=ChannelFactory(code="web"))
+    Invoice.objects.create(
+        order=order,
+        series="INV",
+        year=2026,
+        sequence_number=1,
+        number="INV-1",
+        net_amount=Decimal("10.00"),
+        tax_amount=Decimal("1.90"),
+        total_amount=Decimal("11.90"),
+        issued_at=timezone.now(),
+        email_error="550 mailbox unavailable",
+    )
+    pattern = r'data-testid="attention-invoice_emails">\s*<a class="attention-link" href="[^"]*email=failed"'
+
+    # when
+    client.force_login(UserFactory(role=roles.OWNER))
+    owner = client.get(DASHBOARD).content.decode()
+    client.force_login(UserFactory(role=roles.WAREHOUSE))
+    warehouse = client.get(DASHBOARD).content.decode()
+
+    # then
+    assert re.search(pattern, owner)
+    assert not re.search(pattern, warehouse)
+    assert re.search(r'data-testid="attention-invoice_emails">\s*<span class="attention-link">', warehouse)
