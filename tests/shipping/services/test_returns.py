@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def delivered(warehouse):
     order = placed_order(quantities=(3, 1), location=warehouse)
-    first, second = order.lines.all()
+    first, _second = order.lines.all()
     shipment = mark_shipped(shipment=create_shipment(order=order, location=warehouse, lines=[(first, 3)]))
     record_tracking_event(shipment=shipment, status="delivered", occurred_at=timezone.now())
     return order
