@@ -47,7 +47,10 @@ def document_context(invoice: Invoice) -> dict:
         "buyer": snapshot.get("buyer", {}),
         "order_info": snapshot.get("order", {}),
         "lines": _decimal_rows(snapshot.get("lines", []), "unit_price", "tax_rate", "net"),
-        "vat_rows": _decimal_rows(snapshot.get("vat", []), "rate", "basis", "vat"),
+        "vat_rows": [
+            {**row, "gross": row["basis"] + row["vat"]}
+            for row in _decimal_rows(snapshot.get("vat", []), "rate", "basis", "vat")
+        ],
         "subtotal": Decimal(snapshot.get("subtotal", "0")),
         "discount": Decimal(snapshot.get("discount", "0")),
         "shipping": Decimal(snapshot.get("shipping", "0")),

@@ -49,6 +49,9 @@ def test_invoice_pdf_prints_number_buyer_vat_and_total_and_is_rendered_once():
     assert "Backroom Demo GmbH" in text
     assert "PAID" in text
     assert f"{order.total_amount:,}" in text
+    vat_row = invoice.snapshot["vat"][0]
+    gross = Decimal(vat_row["basis"]) + Decimal(vat_row["vat"])
+    assert text.count(f"€{gross:,}") >= 2  # the VAT summary's gross (one rate) and the total
     assert "1 / 1" in text
 
 
