@@ -9,14 +9,13 @@ import io
 from dataclasses import dataclass
 
 from django import forms
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from catalog.models import Variant
 from inventory.models import Location, StockLevel
 from inventory.selectors import find_variant_by_code
-from inventory.services import count_stock
+from inventory.services import import_stock_count
 
 
 def _locations():
@@ -283,24 +282,5 @@ class StockCountImportForm(_BootstrapForm):
             else:
                 self.rows.append(CountRow(line=line, variant=variant, location=location, counted=counted))
 
-    @transaction.atomic
     def apply(self, *, by) -> dict:
-        """Count every row in one transaction: one refused row rolls back the whole file.
-
-        This belongs in ``inventory.services`` (a write); it lives here until that module
-        gains an ``import_stock_count`` service.
-        """
-        changed, units = 0, 0
-        levels = {
-            (lvl.variant_id, lvl.location_id): lvl.on_hand
-            for lvl in StockLevel.objects.filter(
-                variant__in=[r.variant for r in self.rows], location__in=[r.location for r in self.rows]
-            )
-        }
-        for row in self.rows:
-            before = levels.get((row.variant.pk, row.location.pk), 0)
-            count_stock(variant=row.variant, location=row.location, counted=row.counted, by=by)
-            if row.counted != before:
-                changed += 1
-                units += row.counted - before
-        return {"rows": len(self.rows), "changed": changed, "unchanged": len(self.rows) - changed, "units": units}
+        return import_stock_count(counts=[(r.variant, r.location, r.counted) for r in self.rows], by=by)
