@@ -16,9 +16,7 @@ from inventory.selectors import StockDiscrepancy, list_stock_discrepancies
 def format_table(discrepancies: list[StockDiscrepancy]) -> str:
     """A plain-text table, columns as wide as their longest cell, numbers right-aligned."""
     headers = [_("SKU"), _("Location"), _("Check"), _("Recorded"), _("Expected"), _("Detail")]
-    rows = [
-        [d.sku, d.location, str(d.check), str(d.recorded), str(d.expected), str(d.detail)] for d in discrepancies
-    ]
+    rows = [[d.sku, d.location, str(d.check), str(d.recorded), str(d.expected), str(d.detail)] for d in discrepancies]
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)]
     numeric = {3, 4}
 
