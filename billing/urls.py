@@ -15,4 +15,5 @@ urlpatterns = [
     path("orders/<str:number>/payments/change/", views.payment_change_view, name="payment-change"),
     path("orders/<str:number>/refunds/new/", views.refund_new_view, name="refund-new"),
     path("export/", views.export_view, name="export"),
+    path("webhooks/<slug:provider>/", views.payment_webhook_view, name="payment-webhook"),
 ]

@@ -16,14 +16,17 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from billing.exceptions import BillingError
 from billing.forms import ExportForm, PaymentForm, RefundForm
 from billing.models import Invoice, PaymentMethod
+from billing.providers import WebhookRejected, get_provider
 from billing.selectors import accounting_journal, get_invoice_for_detail, get_order_for_billing, list_invoices
 from billing.services import (
     build_receipt_pdf,
+    confirm_provider_payment,
     open_balance,
     record_payment,
     refund_payment,
@@ -293,3 +296,23 @@ def export_view(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="journal-{start.isoformat()}-{end.isoformat()}.csv"'
     return response
+
+
+@csrf_exempt
+@require_POST
+def payment_webhook_view(request: HttpRequest, provider: str) -> HttpResponse:
+    """A provider's signed confirmation: 401 for a bad signature or a replay, 400 for a
+    malformed or refused payment (nothing changes), 200 when recorded or already known."""
+    import time
+
+    from django.http import JsonResponse
+
+    try:
+        confirmation = get_provider(provider).parse(body=request.body, headers=request.headers, now=time.time())
+    except WebhookRejected as exc:
+        return JsonResponse({"error": exc.reason}, status=exc.status)
+    try:
+        payment, created = confirm_provider_payment(confirmation=confirmation)
+    except BillingError as exc:
+        return JsonResponse({"error": exc.message}, status=400)
+    return JsonResponse({"status": "recorded" if created else "duplicate", "payment": payment.pk})

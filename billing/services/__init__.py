@@ -18,6 +18,7 @@ from billing.services.invoices import (
     issue_invoice_on_terms,
 )
 from billing.services.payments import (
+    confirm_provider_payment,
     money_totals,
     open_balance,
     record_payment,
@@ -28,6 +29,7 @@ from billing.services.payments import (
 __all__ = [
     "build_invoice_pdf",
     "build_receipt_pdf",
+    "confirm_provider_payment",
     "format_number",
     "invoice_figures",
     "issue_credit_note",

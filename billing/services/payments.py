@@ -65,6 +65,8 @@ def record_payment(
     reference: str = "",
     by,
     cash_tendered: Decimal | None = None,
+    provider: str = "",
+    provider_payment_id: str = "",
 ) -> Payment:
     """Record money received for an order, verified against its open balance.
 
@@ -125,6 +127,8 @@ def record_payment(
         reference=reference,
         tendered_amount=tendered,
         change_amount=change,
+        provider=provider,
+        provider_payment_id=provider_payment_id,
         recorded_by=by,
     )
     order = sync_payment_status(order=order, by=by)
@@ -202,3 +206,52 @@ def refund_payment(*, order: Order, amount: Decimal, reason: str, by, method: st
 
             logging.getLogger(__name__).warning("Credit note for order %s not issued: %s", order.number, exc.message)
     return refund
+
+
+def confirm_provider_payment(*, confirmation) -> tuple[Payment | None, bool]:
+    """Record a provider's confirmed payment once per provider payment id.
+
+    Returns ``(payment, created)``; a repeated confirmation returns the first payment and
+    ``created=False``. A failed attempt is kept as a ``FAILED`` payment (it does not count
+    toward the balance; several of them are a risk signal). Raises ``BillingError`` when the
+    payment does not check out (unknown order, wrong currency, above the balance).
+    """
+    from django.db import IntegrityError
+
+    existing = Payment.objects.filter(
+        provider=confirmation.provider, provider_payment_id=confirmation.payment_id
+    ).first()
+    if existing is not None:
+        return existing, False
+    order = Order.objects.filter(number=confirmation.order_number).first()
+    if order is None:
+        raise PaymentRefused(_("No order with number %(number)s.") % {"number": confirmation.order_number})
+    try:
+        with transaction.atomic():
+            if not confirmation.succeeded:
+                amount = _amount(confirmation.amount, field_label=_("The amount"))
+                payment = Payment.objects.create(
+                    order=order,
+                    kind=PaymentKind.PAYMENT,
+                    method=PaymentMethod.ONLINE,
+                    status=PaymentStatus.FAILED,
+                    amount=amount,
+                    currency=confirmation.currency,
+                    reference=confirmation.payment_id,
+                    provider=confirmation.provider,
+                    provider_payment_id=confirmation.payment_id,
+                )
+                return payment, True
+            payment = record_payment(
+                order=order,
+                method=PaymentMethod.ONLINE,
+                amount=confirmation.amount,
+                currency=confirmation.currency,
+                reference=confirmation.payment_id,
+                provider=confirmation.provider,
+                provider_payment_id=confirmation.payment_id,
+                by=None,
+            )
+    except IntegrityError:  # the same confirmation, delivered twice at once
+        return Payment.objects.get(provider=confirmation.provider, provider_payment_id=confirmation.payment_id), False
+    return payment, True
