@@ -15,6 +15,8 @@ from catalog.admin import format_money, order_link
 from shipping.models import (
     CarrierAccount,
     CarrierHandoff,
+    Return,
+    ReturnLine,
     Shipment,
     ShipmentLine,
     ShippingMethod,
@@ -207,4 +209,28 @@ class CarrierHandoffAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class ReturnLineInline(admin.TabularInline):
+    model = ReturnLine
+    extra = 0
+    readonly_fields = ("order_line", "quantity", "condition")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Return)
+class ReturnAdmin(admin.ModelAdmin):
+    """Returns are recorded and received through the shipping pages (stock moves), so read-only here."""
+
+    list_display = ("pk", "order", "status", "reason", "created_at", "received_at")
+    list_filter = ("status", "reason")
+    search_fields = ("order__number",)
+    list_select_related = ("order",)
+    readonly_fields = ("order", "status", "reason", "note", "created_by", "created_at", "received_at")
+    inlines = [ReturnLineInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Location
-from shipping.models import CARRIER_STATUSES, ShipmentStatus
+from shipping.models import CARRIER_STATUSES, ReturnCondition, ReturnReason, ShipmentStatus
 
 
 class _Styled:
@@ -119,3 +119,48 @@ class TrackingImportForm(forms.Form):
 
     def text(self) -> str:
         return self._text
+
+
+class CreateReturnForm(_Styled, forms.Form):
+    """The reason, and per returnable line a quantity (``qty_<id>``) and a condition (``cond_<id>``)."""
+
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *ReturnReason.choices])
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows  # (order_line, returnable)
+        for line, left in rows:
+            self.fields[f"qty_{line.pk}"] = forms.IntegerField(
+                label=line.sku, min_value=0, max_value=left, initial=0, required=False
+            )
+            self.fields[f"cond_{line.pk}"] = forms.ChoiceField(
+                label=_("Condition"), choices=ReturnCondition.choices, initial=ReturnCondition.SELLABLE
+            )
+        self._style()
+
+    def bound_rows(self):
+        return [(line, left, self[f"qty_{line.pk}"], self[f"cond_{line.pk}"]) for line, left in self.rows]
+
+    def lines(self):
+        return [
+            (line, self.cleaned_data[f"qty_{line.pk}"], self.cleaned_data[f"cond_{line.pk}"])
+            for line, _left in self.rows
+            if self.cleaned_data.get(f"qty_{line.pk}")
+        ]
+
+
+class ReceiveReturnForm(_Styled, forms.Form):
+    location = forms.ModelChoiceField(
+        label=_("Sellable items go to"),
+        queryset=Location.objects.filter(is_active=True).exclude(kind="damaged"),
+    )
+    damaged_location = forms.ModelChoiceField(
+        label=_("Damaged items go to"),
+        queryset=Location.objects.filter(is_active=True, kind="damaged"),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()

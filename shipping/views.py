@@ -8,6 +8,7 @@ nothing has changed.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,8 +20,16 @@ from django.views.decorators.http import require_POST
 from inventory.models import Location
 from orders.models import Order
 from shipping.exceptions import ShippingError
-from shipping.forms import CreateShipmentForm, PickedUpForm, ShipForm, TrackingEventForm, TrackingImportForm
-from shipping.models import CarrierAccount, Shipment, ShipmentStatus, TrackingEventSource
+from shipping.forms import (
+    CreateReturnForm,
+    CreateShipmentForm,
+    PickedUpForm,
+    ReceiveReturnForm,
+    ShipForm,
+    TrackingEventForm,
+    TrackingImportForm,
+)
+from shipping.models import CarrierAccount, Return, ReturnStatus, Shipment, ShipmentStatus, TrackingEventSource
 from shipping.selectors import (
     get_lines_to_ship,
     get_order_for_shipping,
@@ -31,12 +40,16 @@ from shipping.selectors import (
     list_shipments,
 )
 from shipping.services import (
+    create_return,
     create_shipment,
     mark_packed,
     mark_picked_up,
     mark_ready_for_pickup,
     mark_shipped,
+    receive_return,
     record_tracking_event,
+    returnable_quantities,
+    suggested_refund_amount,
 )
 from shipping.services.documents import render_packing_slip_pdf, render_pick_list_pdf
 from shipping.services.tracking_updates import (
@@ -351,3 +364,71 @@ def tracking_import_view(request: HttpRequest) -> HttpResponse:
                 % {"recorded": result.recorded, "ignored": result.ignored, "unknown": len(result.unknown)},
             )
     return render(request, "shipping/tracking_import.html", {"form": form, "result": result})
+
+
+# --- returns -----------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(CHANGE, raise_exception=True)
+def return_create_view(request: HttpRequest, number: str) -> HttpResponse:
+    order = Order.objects.filter(number=number).first()
+    if order is None:
+        raise Http404(_("No order with this number."))
+    left = returnable_quantities(order=order)
+    rows = [(line, left[line.pk]) for line in order.lines.all() if left.get(line.pk, 0) > 0]
+    form = CreateReturnForm(request.POST or None, rows=rows)
+    if request.method == "POST" and form.is_valid():
+        try:
+            return_request = create_return(
+                order=order,
+                lines=form.lines(),
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except ShippingError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Return %(id)s recorded.") % {"id": return_request.pk})
+            return redirect("shipping:return-detail", pk=return_request.pk)
+    return render(request, "shipping/return_form.html", {"order": order, "form": form, "rows": rows})
+
+
+def _render_return(request: HttpRequest, return_request: Return, form=None) -> HttpResponse:
+    context = {
+        "return_request": return_request,
+        "order": return_request.order,
+        "lines": list(return_request.lines.select_related("order_line").order_by("order_line_id")),
+        "form": form or ReceiveReturnForm(),
+        "can_receive": return_request.status == ReturnStatus.REQUESTED,
+        "refund_amount": suggested_refund_amount(return_request=return_request),
+    }
+    return render(request, "shipping/return_detail.html", context)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def return_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return_request = Return.objects.select_related("order", "created_by").filter(pk=pk).first()
+    if return_request is None:
+        raise Http404(_("No such return."))
+    if request.method == "POST":
+        if not request.user.has_perm(CHANGE):
+            raise PermissionDenied
+        form = ReceiveReturnForm(request.POST)
+        if form.is_valid():
+            try:
+                receive_return(
+                    return_request=return_request,
+                    location=form.cleaned_data["location"],
+                    damaged_location=form.cleaned_data["damaged_location"],
+                    by=request.user,
+                )
+            except ShippingError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Return %(id)s received; the items are back in stock.") % {"id": pk})
+                return redirect("shipping:return-detail", pk=pk)
+        return _render_return(request, return_request, form)
+    return _render_return(request, return_request)

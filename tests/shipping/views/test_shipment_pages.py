@@ -296,3 +296,43 @@ def test_ready_for_pickup_button_only_at_pickup_points(warehouse_client):
     mark_ready_for_pickup(shipment=shipment)
     html = warehouse_client.get(reverse("shipping:shipment-detail", args=[shipment.pk])).content.decode()
     assert "Mark picked up" in html
+
+
+# --- returns --------------------------------------------------------------------------------------------
+
+
+def test_return_recorded_and_received_through_the_pages(warehouse_client, warehouse):
+    # given a delivered order
+    order = placed_order(quantities=(2,), location=warehouse)
+    line = order.lines.get()
+    shipment = mark_shipped(shipment=create_shipment(order=order, location=warehouse, lines=[(line, 2)]))
+    from shipping.services import record_tracking_event
+
+    record_tracking_event(shipment=shipment, status="delivered", occurred_at=timezone.now())
+    # when
+    too_many = warehouse_client.post(
+        reverse("shipping:return-create", args=[order.number]),
+        {"reason": "other", f"qty_{line.pk}": "3", f"cond_{line.pk}": "sellable"},
+    )
+    created = warehouse_client.post(
+        reverse("shipping:return-create", args=[order.number]),
+        {"reason": "no_longer_needed", f"qty_{line.pk}": "1", f"cond_{line.pk}": "sellable"},
+    )
+    from shipping.models import Return
+
+    return_request = Return.objects.get()
+    received = warehouse_client.post(
+        reverse("shipping:return-detail", args=[return_request.pk]), {"location": warehouse.pk}
+    )
+    # then
+    assert too_many.status_code == 200 and too_many.context["form"].errors
+    assert created.status_code == 302
+    assert received.status_code == 302
+    return_request.refresh_from_db()
+    assert return_request.status == "received"
+    assert StockMovement.objects.filter(order_line=line, kind=MovementKind.RETURN).get().quantity == 1
+
+
+def test_return_pages_need_the_shipping_permission(client, order):
+    client.force_login(UserFactory())
+    assert client.get(reverse("shipping:return-create", args=[order.number])).status_code == 403
