@@ -15,16 +15,32 @@ def _lock(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-def _move(order: Order, *, to: str, by=None, note: str = "") -> None:
-    """The one gate for status changes: the state table decides."""
+def _move(
+    order: Order,
+    *,
+    to: str,
+    by=None,
+    note: str = "",
+    also_save: tuple[str, ...] = (),
+    also_log: tuple[OrderEvent, ...] = (),
+) -> None:
+    """The one gate for status changes: the state table decides.
+
+    ``also_save`` names fields the caller changed to be written in the same UPDATE, and
+    ``also_log`` timeline rows to be inserted with the status row: placing an order keeps
+    its statements (and so the time its stock rows stay locked) to a minimum.
+    """
     if not order.can_become(to):
         raise InvalidTransition(
             _("Order %(number)s is %(status)s and cannot become %(target)s.")
             % {"number": order, "status": order.get_status_display(), "target": OrderStatus(to).label}
         )
-    _event(order, OrderEvent.Kind.STATUS, by=by, message=note, old=order.status, new=to)
+    status_event = OrderEvent(
+        order=order, kind=OrderEvent.Kind.STATUS, by=by, message=note, old_value=order.status, new_value=to
+    )
+    OrderEvent.objects.bulk_create([status_event, *also_log])
     order.status = to
     stamp = {OrderStatus.COMPLETED: "completed_at", OrderStatus.CANCELLED: "cancelled_at"}.get(to)
     if stamp:
         setattr(order, stamp, timezone.now())
-    order.save(update_fields=["status", "updated_at", "completed_at", "cancelled_at"])
+    order.save(update_fields=["status", "updated_at", "completed_at", "cancelled_at", *also_save])

@@ -7,6 +7,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from inventory.models import Location
 from inventory.services import ReservationRequest, reserve_stock
 from orders.exceptions import DuplicateOrder, InvalidOrder, InvalidTransition
 from orders.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
-from orders.services._common import _event, _lock, _move
+from orders.services._common import _lock, _move
 from orders.tasks import send_order_email as send_order_email_task
 
 MAX_LINE_QUANTITY = 10_000
@@ -48,11 +49,18 @@ def _price_lines(*, channel: Channel, lines: Sequence[LineInput], customer: Cust
             _("%(skus)s: at most %(max)s units per line.") % {"skus": ", ".join(too_many), "max": MAX_LINE_QUANTITY},
             field="lines",
         )
-    sold = set(
-        Variant.objects.filter(
-            pk__in=list(merged), is_active=True, product__is_active=True, product__channels=channel
-        ).values_list("pk", flat=True)
-    )
+    # One read: the variants with their tax, and whether this channel sells them.
+    full = {
+        v.pk: v
+        for v in Variant.objects.filter(pk__in=list(merged))
+        .select_related("product__tax_rate")
+        .annotate(
+            sold_here=Exists(
+                Channel.products.through.objects.filter(channel_id=channel.pk, product_id=OuterRef("product_id"))
+            )
+        )
+    }
+    sold = {pk for pk, v in full.items() if v.sold_here and v.is_active and v.product.is_active}
     not_sold = [variants[v].sku for v in merged if v not in sold]
     if not_sold:
         raise InvalidOrder(
@@ -67,7 +75,6 @@ def _price_lines(*, channel: Channel, lines: Sequence[LineInput], customer: Cust
             _("No price on %(channel)s for: %(skus)s.") % {"channel": channel.name, "skus": ", ".join(unpriced)},
             field="lines",
         )
-    full = {v.pk: v for v in Variant.objects.filter(pk__in=list(merged)).select_related("product__tax_rate")}
     result = []
     for variant_id, quantity in merged.items():
         variant = full[variant_id]
@@ -187,25 +194,47 @@ def place_order(
             shipping_tax_rate=shipping_tax_rate,
         ),
     )
-    try:
-        with transaction.atomic():
-            order.save()
-    except IntegrityError as exc:  # a concurrent twin with the same external reference won
-        existing = Order.objects.filter(channel=channel, external_reference=external_reference).first()
-        if existing is not None and external_reference:
+    if external_reference:
+        try:
+            with transaction.atomic():  # a savepoint only where a twin can collide
+                order.save()
+        except IntegrityError as exc:  # a concurrent twin with the same external reference won
+            existing = Order.objects.filter(channel=channel, external_reference=external_reference).first()
+            if existing is None:
+                raise
             raise DuplicateOrder(existing.number) from exc
-        raise
+    else:
+        order.save()
     for line in priced:
         line.order = order
     OrderLine.objects.bulk_create(priced)
-    return _finish_placing(order=order, by=by)
+    return _finish_placing(order=order, lines=priced, by=by)
 
 
-def _finish_placing(*, order: Order, by=None) -> Order:
-    """Reserve the stock of a draft's lines, number it and move it to placed."""
-    lines = list(order.lines.select_related("variant"))
+def _finish_placing(*, order: Order, lines: list[OrderLine], by=None) -> Order:
+    """Number the order, move it to placed, then reserve its stock.
+
+    The reservation comes last: the first guarded UPDATE locks a stock row until commit,
+    and every other order for that SKU waits that long, so nothing else is written after it
+    but the rare backorder quantities.
+    """
     if not lines:
         raise InvalidOrder(_("Add at least one item to the order."), field="lines")
+    order.number = str(settings.ORDER_NUMBER_START + order.pk)
+    order.placed_at = timezone.now()
+    placed = OrderEvent(
+        order=order,
+        kind=OrderEvent.Kind.PLACED,
+        by=by,
+        message=_("Placed on %(channel)s: %(count)s items, %(total)s %(currency)s.")
+        % {
+            "channel": order.channel.name,
+            "count": sum(line.quantity for line in lines),
+            "total": order.total_amount,
+            "currency": order.currency,
+        },
+    )
+    _move(order, to=OrderStatus.PLACED, by=by, also_save=("number", "placed_at"), also_log=(placed,))
     backordered = reserve_stock(
         requests=[
             ReservationRequest(
@@ -223,22 +252,6 @@ def _finish_placing(*, order: Order, by=None) -> Order:
         if backordered.get(line.pk):
             line.quantity_backordered = backordered[line.pk]
             line.save(update_fields=["quantity_backordered"])
-    order.number = str(settings.ORDER_NUMBER_START + order.pk)
-    order.placed_at = timezone.now()
-    order.save(update_fields=["number", "placed_at"])
-    _move(order, to=OrderStatus.PLACED, by=by)
-    _event(
-        order,
-        OrderEvent.Kind.PLACED,
-        by=by,
-        message=_("Placed on %(channel)s: %(count)s items, %(total)s %(currency)s.")
-        % {
-            "channel": order.channel.name,
-            "count": sum(line.quantity for line in lines),
-            "total": order.total_amount,
-            "currency": order.currency,
-        },
-    )
     if order.email:
         transaction.on_commit(partial(send_order_email_task.delay, order_id=order.pk, kind="placed"))
     return order
@@ -253,4 +266,4 @@ def place_draft_order(*, order: Order, by=None) -> Order:
             _("Order %(number)s is %(status)s and cannot become %(target)s.")
             % {"number": order, "status": order.get_status_display(), "target": OrderStatus.PLACED.label}
         )
-    return _finish_placing(order=order, by=by)
+    return _finish_placing(order=order, lines=list(order.lines.select_related("variant")), by=by)
