@@ -216,3 +216,21 @@ def test_top_products_rank_skus_by_net_sales_of_the_last_30_days():
         ("MUG", "Mug Blue", 3, Decimal("30.00")),
         ("TEE", "Tee Blue", 1, Decimal("25.00")),
     ]
+
+
+@pytest.mark.django_db
+def test_the_day_clocks_go_forward_is_one_day_of_23_hours():
+    # given: on 29 March 2026 Berlin moves from UTC+1 to UTC+2
+    web = ChannelFactory(code="web")
+    OrderFactory(channel=web, placed_at=at(2026, 3, 29, 0, 30), total_amount=Decimal("1.00"))
+    OrderFactory(channel=web, placed_at=at(2026, 3, 29, 23, 30), total_amount=Decimal("2.00"))
+    OrderFactory(channel=web, placed_at=at(2026, 3, 30, 0, 15), total_amount=Decimal("4.00"))
+
+    # when
+    daily = list_daily_sales(days=2, now=at(2026, 3, 30, 12, 0))
+
+    # then
+    assert [(d.day.isoformat(), d.revenue) for d in daily] == [
+        ("2026-03-29", Decimal("3.00")),
+        ("2026-03-30", Decimal("4.00")),
+    ]
