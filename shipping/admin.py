@@ -234,3 +234,27 @@ class ReturnAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(ShippingRate)
+class ShippingRateAdmin(admin.ModelAdmin):
+    list_display = ("method", "max_weight_grams", "price_amount")
+    list_filter = ("method",)
+    list_select_related = ("method",)
+    search_fields = ("method__name", "method__code")
+
+
+@admin.register(ReturnLine)
+class ReturnLineAdmin(admin.ModelAdmin):
+    """Lines of returns: history, read-only."""
+
+    list_display = ("return_request", "order_line", "quantity", "condition")
+    list_select_related = ("return_request", "order_line")
+    search_fields = ("order_line__sku", "return_request__order__number")
+    readonly_fields = ("return_request", "order_line", "quantity", "condition")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -17,7 +17,17 @@ from billing.models import Invoice, InvoiceSequence, Payment
 from catalog.models import StoreSettings
 from inventory.models import Reservation, StockLevel, StockMovement
 from orders.models import Order, OrderEvent, OrderLine, SavedOrderView
-from shipping.models import Shipment, ShipmentLine, ShippingMethod, TrackingEvent
+from shipping.models import (
+    CarrierAccount,
+    CarrierHandoff,
+    Return,
+    ReturnLine,
+    Shipment,
+    ShipmentLine,
+    ShippingMethod,
+    ShippingRate,
+    TrackingEvent,
+)
 from tests.catalog.factories import ChannelFactory, CustomerGroupFactory, VariantFactory
 from tests.inventory.factories import LocationFactory
 from tests.orders.factories import AddressFactory, CustomerFactory, UserFactory
@@ -87,6 +97,8 @@ def add_rows(count: int, *, start: int = 0) -> None:
         code="parcel", defaults={"name": "Parcel", "carrier": "DHL", "price_amount": Decimal("4.90")}
     )
     method.channels.add(channel)
+    ShippingRate.objects.get_or_create(method=method, max_weight_grams=1000 + start, defaults={"price_amount": 4})
+    carrier, _ = CarrierAccount.objects.get_or_create(code="dhl", defaults={"name": "DHL"})
     user = UserFactory()
     for i in range(start, start + count):
         customer = CustomerFactory(group=CustomerGroupFactory())
@@ -122,6 +134,9 @@ def add_rows(count: int, *, start: int = 0) -> None:
         shipment = Shipment.objects.create(order=order, method=method, location=location, created_by=user)
         ShipmentLine.objects.create(shipment=shipment, order_line=line, quantity=2)
         TrackingEvent.objects.create(shipment=shipment, status=Shipment.Status.SHIPPED, occurred_at=timezone.now())
+        CarrierHandoff.objects.create(shipment=shipment, carrier=carrier, sent_at=timezone.now())
+        returned = Return.objects.create(order=order, reason=Return.Reason.OTHER, created_by=user)
+        ReturnLine.objects.create(return_request=returned, order_line=line, quantity=1)
         SavedOrderView.objects.create(user=user, name=f"View {1001 + i}", query_string=f"q={1001 + i}", position=i)
     InvoiceSequence.objects.update_or_create(series="INV", year=2026, defaults={"last_number": start + count})
     StoreSettings.load()
