@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -54,6 +55,8 @@ from shipping.services.counter import complete_counter_sale
 TOKENS_KEY = "order_entry_tokens"
 PLACED_KEY = "order_entry_placed"
 TOKENS_KEPT = 20
+SPENT_KEY_PREFIX = "order-entry-token:"
+SPENT_KEY_SECONDS = 24 * 60 * 60
 
 
 # --- the one-time token -----------------------------------------------------------------
@@ -67,13 +70,25 @@ def _issue_token(request: HttpRequest) -> str:
 
 
 def _spend_token(request: HttpRequest, token: str) -> bool:
-    """Take the token out of the session before placing, and save at once, so a second post finds it gone."""
+    """Spend the token before placing, so that a second post of the same form finds it gone.
+
+    The session says whether this page issued it; ``cache.add`` (atomic on Redis) makes sure
+    that of two posts racing each other (a double click) only one goes on to place.
+    """
     tokens = request.session.get(TOKENS_KEY, [])
     if not token or token not in tokens:
+        return False
+    if not cache.add(f"{SPENT_KEY_PREFIX}{token}", 1, timeout=SPENT_KEY_SECONDS):
         return False
     request.session[TOKENS_KEY] = [t for t in tokens if t != token]
     request.session.save()
     return True
+
+
+def _give_back_token(request: HttpRequest, token: str) -> None:
+    """Nothing was placed: the same form may be posted again once corrected."""
+    cache.delete(f"{SPENT_KEY_PREFIX}{token}")
+    request.session[TOKENS_KEY] = [*request.session.get(TOKENS_KEY, []), token]
 
 
 def _remember_placed(request: HttpRequest, token: str, number: str) -> None:
@@ -381,7 +396,7 @@ def _finish(request: HttpRequest, state: EntryState, *, draft: Order | None, act
         else:
             order = place_entry_order(entry=state.entry, draft=draft, by=request.user)
     except (OrderError, InventoryError, BillingError, ShippingError) as exc:
-        request.session[TOKENS_KEY] = [*request.session.get(TOKENS_KEY, []), token]  # nothing was placed
+        _give_back_token(request, token)
         _service_error(state, exc)
         return _render(request, state, draft=draft, status=409 if isinstance(exc, InsufficientStock) else 400)
     _remember_placed(request, token, order.number)

@@ -322,3 +322,20 @@ def test_open_drafts_are_listed_to_resume(client, staff, shop):
     response = client.get(URL)
     # then
     assert reverse("orders:order-draft", kwargs={"draft_id": draft.pk}) in response.content.decode()
+
+
+def test_a_racing_second_post_that_still_sees_the_token_places_nothing(client, staff, shop):
+    # given a first post that placed the order
+    token = _token(client)
+    data = _form(shop, token)
+    client.post(URL, data)
+    # when a second request raced it and still found the token in its copy of the session
+    session = client.session
+    session["order_entry_tokens"] = [*session.get("order_entry_tokens", []), token]
+    session.pop("order_entry_placed", None)
+    session.save()
+    response = client.post(URL, data)
+    # then
+    assert response.status_code == 409
+    assert Order.objects.count() == 1
+    assert StockLevel.objects.get(variant=shop["shirt"]).reserved == 2
