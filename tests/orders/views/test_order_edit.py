@@ -104,3 +104,20 @@ def test_warehouse_cannot_edit(client, order):
     response = client.post(reverse("orders:order-edit", kwargs={"number": order.number}), _post_data(order, quantity=1))
     assert response.status_code == 403
     assert order.lines.get().quantity == 2
+
+
+def test_edit_below_the_shipped_quantity_is_refused(staff_client, order):
+    # given one of the two shirts has left the shelf
+    from inventory.services import consume_reserved_stock
+    from tests.inventory.factories import LocationFactory
+
+    line = order.lines.get()
+    consume_reserved_stock(order_line_id=line.pk, location=LocationFactory(), quantity=1)
+    # when staff tries to drop the line
+    response = staff_client.post(
+        reverse("orders:order-edit", kwargs={"number": order.number}), _post_data(order, quantity=0), follow=True
+    )
+    # then
+    assert "Shipped quantities cannot be taken off the order" in response.content.decode()
+    line.refresh_from_db()
+    assert line.quantity == 2
