@@ -29,3 +29,11 @@ def resend_overdue_invoice_emails() -> int:
     from billing.services import resend_overdue_invoice_emails as resend
 
     return resend()
+
+
+@shared_task
+def process_unpaid_orders() -> dict:
+    """Beat: remind a day before the payment deadline, cancel unpaid orders after it."""
+    from billing.services import process_unpaid_orders as process
+
+    return process()

@@ -174,6 +174,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "billing.tasks.resend_overdue_invoice_emails",
         "schedule": crontab(minute="*/5"),
     },
+    # https://crontab.guru/#15_*_*_*_* — "At minute 15" every hour: payment reminders, then cancellation.
+    "billing-process-unpaid-orders": {
+        "task": "billing.tasks.process_unpaid_orders",
+        "schedule": crontab(minute=15),
+    },
     # https://crontab.guru/#0_18_*_*_* — "At 18:00": the day's CSV manifest for each manifest carrier.
     "shipping-daily-manifests": {
         "task": "shipping.tasks.write_daily_manifests",

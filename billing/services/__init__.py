@@ -25,6 +25,7 @@ from billing.services.payments import (
     refund_payment,
     refundable_amount,
 )
+from billing.services.unpaid import process_unpaid_orders, send_payment_reminder
 
 __all__ = [
     "build_invoice_pdf",
@@ -38,6 +39,7 @@ __all__ = [
     "list_overdue_invoice_emails",
     "money_totals",
     "open_balance",
+    "process_unpaid_orders",
     "record_payment",
     "refund_payment",
     "refundable_amount",
@@ -45,4 +47,5 @@ __all__ = [
     "resend_invoice_email",
     "resend_overdue_invoice_emails",
     "send_invoice_email",
+    "send_payment_reminder",
 ]
