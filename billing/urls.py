@@ -7,6 +7,7 @@ app_name = "billing"
 urlpatterns = [
     path("", views.invoice_list_view, name="index"),
     path("invoices/", views.invoice_list_view, name="invoice-list"),
+    path("invoices/bulk/", views.invoice_bulk_view, name="invoice-bulk"),
     path("invoices/<str:number>/", views.invoice_detail_view, name="invoice-detail"),
     path("invoices/<str:number>/pdf/", views.invoice_pdf_view, name="invoice-pdf"),
     path("invoices/<str:number>/receipt/", views.invoice_receipt_view, name="invoice-receipt"),

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -316,3 +317,40 @@ def payment_webhook_view(request: HttpRequest, provider: str) -> HttpResponse:
     except BillingError as exc:
         return JsonResponse({"error": exc.message}, status=400)
     return JsonResponse({"status": "recorded" if created else "duplicate", "payment": payment.pk})
+
+
+BULK_LIMIT = 200
+
+
+@login_required
+@permission_required(VIEW_INVOICE, raise_exception=True)
+@require_POST
+def invoice_bulk_view(request: HttpRequest) -> HttpResponse:
+    """The list's bulk bar: download the selected PDFs as one ZIP, or e-mail them again."""
+    import zipfile
+
+    numbers = request.POST.getlist("selected")[:BULK_LIMIT]
+    invoices = list(Invoice.objects.filter(number__in=numbers).select_related("order").order_by("number"))
+    if not invoices:
+        messages.error(request, _("Select at least one invoice."))
+        return redirect("billing:invoice-list")
+    if request.POST.get("action") == "resend":
+        if not request.user.has_perm("billing.add_invoice"):
+            raise PermissionDenied
+        queued = 0
+        for invoice in invoices:
+            try:
+                resend_invoice_email(invoice=invoice, by=request.user)
+            except BillingError:
+                continue
+            queued += 1
+        messages.success(request, _("%(count)s invoice e-mails queued.") % {"count": queued})
+        return redirect("billing:invoice-list")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for invoice in invoices:
+            invoice = render_invoice_pdf(invoice_id=invoice.pk)
+            with default_storage.open(invoice.pdf.name, "rb") as handle:
+                archive.writestr(f"{invoice.number}.pdf", handle.read())
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename="invoices.zip", content_type="application/zip")
