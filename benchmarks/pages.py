@@ -1,0 +1,215 @@
+"""Page benchmark: server time of the order list against the admin's order changelist.
+
+Creates its own PostgreSQL database (``backroom_bench_pages``), migrates it and seeds the
+demo store with 100,000 orders (``seed_demo --orders 100000``). Then, in this process,
+the Django test client signs in and requests each page many times; the time of one
+request is the server's whole work (middleware, queries, template), without a network.
+
+Pages: our order list at page size 50 — plain, filtered (open, paid, one channel), searched
+by customer name and by SKU, sorted by total — and the admin's order changelist, plain and
+searched, as the reference. It prints p50/p95 and queries per page, then the targets of
+issue 4: our list at least 2× faster than the admin's changelist (p50), and every page of
+ours under 150 ms p95. Missing a target is reported but is not a failure (it depends on the
+machine); a page that does not answer 200 is.
+
+    python benchmarks/pages.py [--orders 100000] [--runs 30] [--host 127.0.0.1] [--user root] [--keep] [--reuse]
+
+``--reuse`` keeps an already seeded database (from an earlier ``--keep``) instead of seeding
+again. Without a reachable PostgreSQL it says so and exits 0, so ``make bench`` works on a laptop.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "backroom_bench_pages"
+TARGET_SPEEDUP = 2.0
+TARGET_P95_MS = 150.0
+
+
+def _pg(command: str, *args: str, opts) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [command, "-h", opts.host, "-p", str(opts.port), "-U", opts.user, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _django(database_url: str) -> None:
+    """Point this process at the benchmark database and start Django (DEBUG off, as in production)."""
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-never-used-for-anything-real-0123456789")
+    os.environ.pop("DEBUG", None)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    import django
+
+    django.setup()
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def measure(client, url: str, *, runs: int) -> dict:
+    """Time ``runs`` requests after three warm-ups; count the queries of one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        response = client.get(url, secure=True)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url, secure=True)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(url, secure=True)
+        times.append((time.perf_counter() - start) * 1000)
+    return {
+        "p50": statistics.median(times),
+        "p95": _percentile(times, 0.95),
+        "queries": len(ctx.captured_queries),
+    }
+
+
+def pages() -> list[tuple[str, str, bool]]:
+    """(label, URL, ours) with real values from the seeded data."""
+    from django.urls import reverse
+
+    from catalog.models import Channel
+    from orders.models import Order, OrderLine
+
+    listing = reverse("orders:order-list")
+    admin = reverse("admin:orders_order_changelist")
+    channel = Channel.objects.order_by("pk").first()
+    some = Order.objects.exclude(customer_name="").order_by("-pk").first()
+    surname = (some.customer_name.split() or ["a"])[-1] if some else "a"
+    sku = OrderLine.objects.order_by("-pk").values_list("sku", flat=True).first() or "X"
+    return [
+        ("order list", f"{listing}?per_page=50", True),
+        (
+            "order list, filtered",
+            f"{listing}?per_page=50&status=placed&status=processing&payment_status=paid&channel={channel.pk}",
+            True,
+        ),
+        ("order list, search name", f"{listing}?per_page=50&q={surname}", True),
+        ("order list, search SKU", f"{listing}?per_page=50&q={sku}", True),
+        ("order list, sorted by total", f"{listing}?per_page=50&o=-total", True),
+        ("admin changelist", admin, False),
+        ("admin changelist, search name", f"{admin}?q={surname}", False),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=int(os.environ.get("BENCH_ORDERS", 100_000)))
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 30)))
+    parser.add_argument("--host", default=os.environ.get("BENCH_PGHOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PGPORT", 5432)))
+    parser.add_argument("--user", default=os.environ.get("BENCH_PGUSER", "root"))
+    parser.add_argument("--keep", action="store_true", help=f"keep the {DB_NAME} database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="use an already seeded database as it is")
+    opts = parser.parse_args()
+
+    if not shutil.which("createdb"):
+        print("pages benchmark skipped: PostgreSQL client tools (createdb) are not installed.")
+        return 0
+    if not opts.reuse:
+        _pg("dropdb", "--if-exists", "--force", DB_NAME, opts=opts)
+        created = _pg("createdb", DB_NAME, opts=opts)
+        if created.returncode != 0:
+            print(
+                f"pages benchmark skipped: cannot create {DB_NAME} on {opts.host}:{opts.port}: {created.stderr.strip()}"
+            )
+            return 0
+    database_url = f"postgres://{opts.user}@{opts.host}:{opts.port}/{DB_NAME}"
+    try:
+        _django(database_url)
+        from django.conf import settings
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+        from django.core.management import call_command
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import override_settings
+
+        from orders import roles
+        from orders.models import Order
+
+        # Static URLs without a collectstatic manifest: the pages' own work is what is measured.
+        override_settings(
+            STORAGES={
+                **settings.STORAGES,
+                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+            }
+        ).enable()
+        call_command("migrate", verbosity=0)
+        if not opts.reuse:
+            start = time.perf_counter()
+            call_command("seed_demo", orders=opts.orders, verbosity=0)
+            print(f"Seeded {opts.orders:,} orders in {time.perf_counter() - start:.0f} s.")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        user_model = get_user_model()
+        user, _created = user_model.objects.get_or_create(
+            username="bench-owner", defaults={"is_staff": True, "is_superuser": True}
+        )
+        user.groups.add(*Group.objects.filter(name=roles.OWNER))
+        client = Client()
+        client.force_login(user)
+        print(
+            f"Pages benchmark on PostgreSQL ({DB_NAME}): {Order.objects.count():,} orders, "
+            f"{opts.runs} requests per page after 3 warm-ups, in-process (Django test client)."
+        )
+        rows = [(label, ours, measure(client, url, runs=opts.runs)) for label, url, ours in pages()]
+        width = max(len(label) for label, _ours, _r in rows)
+        print()
+        print(f"{'page'.ljust(width)}  {'p50 ms':>8}  {'p95 ms':>8}  {'queries':>7}")
+        print(f"{'-' * width}  {'-' * 8}  {'-' * 8}  {'-' * 7}")
+        for label, _ours, r in rows:
+            print(f"{label.ljust(width)}  {r['p50']:8.1f}  {r['p95']:8.1f}  {r['queries']:7d}")
+        ours = {label: r for label, mine, r in rows if mine}
+        admin = {label: r for label, mine, r in rows if not mine}
+        speedup = admin["admin changelist"]["p50"] / ours["order list"]["p50"]
+        search_speedup = admin["admin changelist, search name"]["p50"] / ours["order list, search name"]["p50"]
+        slowest = max(r["p95"] for r in ours.values())
+        mark = {True: "ok", False: "MISSED"}
+        print()
+        print(
+            f"list vs admin changelist (p50)          {speedup:.1f}×  (target ≥ {TARGET_SPEEDUP:g}×: {mark[speedup >= TARGET_SPEEDUP]})"
+        )
+        print(
+            f"search vs admin search (p50)            {search_speedup:.1f}×  "
+            f"(target ≥ {TARGET_SPEEDUP:g}×: {mark[search_speedup >= TARGET_SPEEDUP]})"
+        )
+        print(
+            f"slowest page of ours (p95)              {slowest:.0f} ms  (target < {TARGET_P95_MS:g} ms: {mark[slowest < TARGET_P95_MS]})"
+        )
+        connection.close()
+        return 0
+    except RuntimeError as exc:
+        print(f"pages benchmark failed: {exc}")
+        return 1
+    finally:
+        if not opts.keep:
+            from django.db import connections
+
+            connections.close_all()
+            _pg("dropdb", "--if-exists", "--force", DB_NAME, opts=opts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
