@@ -163,3 +163,8 @@ def accounting_journal(*, date_from: datetime.date, date_to: datetime.date) -> J
     }
     received = sum((totals[k]["gross"] for k in (PaymentKind.PAYMENT, PaymentKind.REFUND) if k in totals), ZERO)
     return Journal(rows=rows, rates=rates, totals=totals, invoiced=invoiced, received=received)
+
+
+def count_failed_invoice_emails() -> int:
+    """Invoices whose e-mail failed and has not gone out since (the dashboard's "needs attention")."""
+    return Invoice.objects.exclude(email_error="").filter(emailed_at__isnull=True).count()

@@ -186,3 +186,8 @@ def list_orders_to_pick(*, limit: int = 200) -> QuerySet[Order]:
         .annotate(units=Sum("lines__quantity"))
         .order_by("placed_at", "id")[:limit]
     )
+
+
+def count_shipment_exceptions() -> int:
+    """Parcels the carrier reported a problem with (the dashboard's "needs attention")."""
+    return Shipment.objects.filter(status=ShipmentStatus.EXCEPTION).count()

@@ -15,11 +15,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from billing.models import Invoice
 from inventory.selectors import list_low_stock
 from orders.models import FulfilmentStatus, Order, OrderLine, OrderStatus, PaymentStatus
 from orders.selectors.dashboard import local_today, start_of
-from shipping.models import Shipment, ShipmentStatus
 
 # Defaults when the settings do not say otherwise.
 UNPAID_AFTER_DAYS = 7
@@ -66,7 +64,9 @@ def order_list_url(params: dict) -> str:
     return _url("orders:order-list", "admin:orders_order_changelist", params)
 
 
-def get_attention_items(*, now: datetime | None = None) -> list[AttentionItem]:
+def get_attention_items(
+    *, now: datetime | None = None, failed_invoice_emails: int = 0, shipment_exceptions: int = 0
+) -> list[AttentionItem]:
     """Every kind of work waiting, zero counts included (the page shows "all clear" for those).
 
     - unpaid: open orders not paid at all, placed N days ago or earlier (N = 7 by default);
@@ -103,8 +103,10 @@ def get_attention_items(*, now: datetime | None = None) -> list[AttentionItem]:
         .aggregate(orders=Count("order", distinct=True), lines=Count("id"))
     )
     low_stock = list_low_stock(now=now).order_by().count()
-    failed_emails = Invoice.objects.exclude(email_error="").filter(emailed_at__isnull=True).count()
-    exceptions = Shipment.objects.filter(status=ShipmentStatus.EXCEPTION).count()
+    # Billing and shipping sit above orders: the page counts those with their own selectors
+    # (billing.selectors.count_failed_invoice_emails, shipping.selectors.count_shipment_exceptions).
+    failed_emails = failed_invoice_emails
+    exceptions = shipment_exceptions
 
     return [
         AttentionItem(

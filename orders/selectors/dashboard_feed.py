@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from catalog.templatetags.money import format_money
 from orders.models import FulfilmentStatus, Order, OrderEvent, PaymentStatus
-from shipping.models import ShipmentStatus
 
 FEED_ITEMS_SHOWN = 15
 
@@ -71,7 +70,9 @@ def _order_event_text(event: OrderEvent) -> tuple[str, str]:
 
 def _shipment_state(value: str) -> str:
     """A shipment event carries the order's new fulfilment status or the shipment's own status."""
-    for choices in (FulfilmentStatus, ShipmentStatus):
+    # Shipments are shipping's (a higher app): their statuses are read through the relation.
+    shipment_status = Order._meta.get_field("shipments").related_model.Status
+    for choices in (FulfilmentStatus, shipment_status):
         if value in choices.values:
             return str(choices(value).label).lower()
     return value.replace("_", " ")

@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from billing.selectors import count_failed_invoice_emails
 from orders.selectors import (
     CHART_DAYS,
     COMPARE_CHOICES,
@@ -15,6 +16,7 @@ from orders.selectors import (
     list_top_products,
     project_month_end,
 )
+from shipping.selectors import count_shipment_exceptions
 
 # The projection reads the 8 weeks before today and this month so far: 90 days cover both.
 _SERIES_DAYS = 90
@@ -54,7 +56,11 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "projection": project_month_end(daily=series, now=now),
         "pipeline": get_pipeline(),
         "top_products": list_top_products(now=now),
-        "attention": get_attention_items(now=now),
+        "attention": get_attention_items(
+            now=now,
+            failed_invoice_emails=count_failed_invoice_emails(),
+            shipment_exceptions=count_shipment_exceptions(),
+        ),
         "feed": list_feed(),
     }
     return render(request, "orders/dashboard.html", context)

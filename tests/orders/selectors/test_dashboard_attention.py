@@ -9,9 +9,11 @@ import pytest
 from django.utils import timezone
 
 from billing.models import Invoice
+from billing.selectors import count_failed_invoice_emails
 from orders.models import Order, OrderLine
 from orders.selectors import get_attention_items
 from shipping.models import Shipment
+from shipping.selectors import count_shipment_exceptions
 from tests.catalog.factories import ChannelFactory
 from tests.inventory.factories import LocationFactory, stocked_variant
 from tests.orders.factories import OrderFactory
@@ -144,7 +146,11 @@ def test_failed_invoice_emails_and_tracking_exceptions_are_counted():
     Shipment.objects.create(order=order, location=location, status=Shipment.Status.IN_TRANSIT)
 
     # when
-    found = items(now=NOW)
+    found = items(
+        now=NOW,
+        failed_invoice_emails=count_failed_invoice_emails(),
+        shipment_exceptions=count_shipment_exceptions(),
+    )
 
     # then
     assert found["invoice_emails"].count == 1
