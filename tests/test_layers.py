@@ -1,0 +1,50 @@
+"""The domain layer's imports point one way: catalog <- inventory <- orders <- billing, shipping.
+
+Web modules (views, forms, filters, admin, urls, management commands) sit on top and may use
+any app; models, services, selectors and tasks may not import an app above their own.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+RANK = {"catalog": 0, "inventory": 1, "orders": 2, "billing": 3, "shipping": 3}
+DOMAIN = ("models.py", "services", "selectors", "tasks.py", "exceptions.py", "money.py")
+# A flow that spans both top apps lives in the one that composes them (DESIGN: the highest app
+# it touches); shipping's counter sale takes billing's payment in the same transaction.
+ALLOWED = {("shipping", "billing")}
+# Plain data shared by every layer (the role names), importing no model.
+SHARED_MODULES = {"orders.roles"}
+
+
+def _domain_files(app: str) -> list[Path]:
+    files = []
+    for name in DOMAIN:
+        path = ROOT / app / name
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.exists() else []
+    return files
+
+
+def _imported_apps(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        found |= {name.split(".")[0] for name in names if name.split(".")[0] in RANK and name not in SHARED_MODULES}
+    return found
+
+
+@pytest.mark.parametrize("app", list(RANK))
+def test_domain_code_never_imports_a_higher_or_sibling_app(app):
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {other}"
+        for path in _domain_files(app)
+        for other in _imported_apps(path)
+        if other != app and RANK[other] >= RANK[app] and (app, other) not in ALLOWED
+    ]
+    assert offenders == []
