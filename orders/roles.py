@@ -30,6 +30,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("billing", "add_invoice"),
         *[("shipping", f"view_{m}") for m in ("shippingmethod", "shipment", "shipmentline", "trackingevent")],
         *[("shipping", f"{a}_{m}") for m in ("shipment", "shipmentline", "trackingevent") for a in ("add", "change")],
+        ("shipping", "view_shippingrate"),
+        *[("shipping", f"{a}_{m}") for m in ("return", "returnline") for a in ("add", "change", "view")],
+        *[("orders", f"{a}_savedorderview") for a in ("add", "change", "delete", "view")],
     ],
     WAREHOUSE: [
         *[("catalog", f"view_{m}") for m in ("product", "variant", "category")],
@@ -39,6 +42,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("orders", "add_orderevent"),
         *[("shipping", f"view_{m}") for m in ("shippingmethod", "shipment", "shipmentline", "trackingevent")],
         *[("shipping", f"{a}_{m}") for m in ("shipment", "shipmentline", "trackingevent") for a in ("add", "change")],
+        *[("shipping", f"{a}_{m}") for m in ("return", "returnline") for a in ("add", "change", "view")],
+        *[("orders", f"{a}_savedorderview") for a in ("add", "change", "delete", "view")],
     ],
 }
 
