@@ -123,6 +123,33 @@ def list_orders(*, filters: dict, choices: FilterChoices | None = None) -> tuple
     return filterset, orders
 
 
+class NarrowFirstPages:
+    """The filtered orders for ``Paginator``: a page is cut from the ids first, then its rows are read.
+
+    ``ORDER BY total LIMIT 50`` over the wide, joined rows makes PostgreSQL join and sort
+    every matching order; sorting only the ids (``WHERE pk IN (SELECT id … LIMIT 50)``)
+    keeps the sort narrow and the joins and per-order subqueries to the 50 rows shown. Still
+    one query per page, and the count is the queryset's own.
+    """
+
+    ordered = True
+
+    def __init__(self, orders: QuerySet[Order]):
+        self.orders = orders
+
+    def count(self) -> int:
+        return self.orders.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> list[Order]:
+        if not isinstance(key, slice):
+            raise TypeError("NarrowFirstPages only hands out pages (slices).")
+        ids = self.orders.values("pk")[key]
+        return list(orders_for_list().filter(pk__in=ids).order_by(*self.orders.query.order_by))
+
+
 def _known_sort_only(filters) -> QueryDict:
     """The filters without sort keys outside the whitelist: an old or edited URL sorts by default instead of failing."""
     data = filters.copy() if isinstance(filters, QueryDict) else QueryDict(mutable=True)

@@ -31,6 +31,7 @@ from orders.exceptions import OrderError
 from orders.filters import SORT_KEYS, OrderFilter
 from orders.models import Order, SavedOrderView
 from orders.selectors import get_order_filter_choices, get_order_list_options, list_orders, orders_for_list
+from orders.selectors.order_list import NarrowFirstPages
 from orders.services import cancel_order
 from orders.services.saved_views import clean_view_query, delete_order_view, save_order_view
 from shipping.exceptions import ShippingError
@@ -106,7 +107,7 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
     options = get_order_list_options(user=request.user)
     filterset, orders = list_orders(filters=request.GET, choices=options.choices)
     page_size = _page_size(request)
-    page = Paginator(orders, page_size).get_page(request.GET.get("page"))
+    page = Paginator(NarrowFirstPages(orders), page_size).get_page(request.GET.get("page"))
     chips = _chips(request, filterset)
     bulk_actions = _allowed_actions(request.user)
     params = request.GET.copy()
