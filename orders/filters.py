@@ -47,6 +47,11 @@ class FilterChoices:
     pickup_locations: list[tuple[str, str]] = field(default_factory=list)
 
 
+def _looks_like_sku(value: str) -> bool:
+    """One word with a digit or a separator ("MUG-RED", "tee_m", "4006381333931"): worth matching against SKUs."""
+    return " " not in value and any(ch.isdigit() or ch in "-_./" for ch in value)
+
+
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -158,7 +163,6 @@ class OrderFilter(django_filters.FilterSet):
         value = value.strip().lstrip("#")
         if not value:
             return queryset
-        lines = OrderLine.objects.filter(order_id=OuterRef("pk"), sku__iexact=value)
         parcels = Shipment.objects.filter(order_id=OuterRef("pk"), tracking_number=value)
         condition = (
             Q(number=value)
@@ -167,9 +171,11 @@ class OrderFilter(django_filters.FilterSet):
             | Q(customer_name__icontains=value)
             | Q(email__icontains=value)
             | Q(customer__company_name__icontains=value)
-            | Exists(lines)
             | Exists(parcels)
         )
+        if _looks_like_sku(value):
+            # Only then: matching a SKU reads every order line, which a name search need not pay for.
+            condition |= Exists(OrderLine.objects.filter(order_id=OuterRef("pk"), sku__iexact=value))
         digits = "".join(ch for ch in value if ch.isdigit())
         if len(digits) >= PHONE_MIN_DIGITS and len(digits) >= len(value.replace(" ", "")) - 2:
             # Looks like a phone number (order numbers are shorter): match it as typed, and by

@@ -111,7 +111,8 @@ def list_orders(*, filters: dict, choices: FilterChoices | None = None) -> tuple
     filters = _known_sort_only(filters)
     queryset = orders_for_list()
     if not filters.get("status"):
-        queryset = queryset.exclude(status=OrderStatus.DRAFT)
+        # IN rather than NOT: PostgreSQL can count from the status index instead of reading every row.
+        queryset = queryset.filter(status__in=[s for s in OrderStatus.values if s != OrderStatus.DRAFT])
     filterset = OrderFilter(filters or None, queryset=queryset, choices=choices or get_order_filter_choices())
     if filterset.is_bound and not filterset.is_valid():
         return filterset, queryset.none()
