@@ -45,7 +45,7 @@ class SignedWebhookProvider:
     name = "webhook"
 
     def __init__(self, secret: str | None = None):
-        self.secret = secret if secret is not None else getattr(settings, "PAYMENT_WEBHOOK_SECRET", "")
+        self.secret = secret if secret is not None else settings.PAYMENT_WEBHOOK_SECRET
 
     def parse(self, *, body: bytes, headers, now: float) -> ProviderPayment:
         if not self.secret:

@@ -274,6 +274,11 @@ if len(STORE_CURRENCY) != 3 or not STORE_CURRENCY.isalpha():
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 # Requests per minute and client address to the public tracking page (guessing codes is futile).
 TRACKING_RATE_LIMIT = env.int("TRACKING_RATE_LIMIT", default=30)
+# Shared secret of the online payment provider's signed confirmation webhook; empty refuses all.
+PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default="")
+# The dashboard's "needs attention": unpaid after this many days, paid but unshipped after that many.
+BACKROOM_UNPAID_ATTENTION_DAYS = env.int("BACKROOM_UNPAID_ATTENTION_DAYS", default=7)
+BACKROOM_UNSHIPPED_ATTENTION_DAYS = env.int("BACKROOM_UNSHIPPED_ATTENTION_DAYS", default=2)
 # Order numbers are short and read out on the phone: the first order is number 1001.
 ORDER_NUMBER_START = env.int("ORDER_NUMBER_START", default=1000)
 

@@ -25,6 +25,7 @@ from billing.services.payments import (
     refund_payment,
     refundable_amount,
 )
+from billing.services.placement import place_order_and_invoice_on_terms
 from billing.services.unpaid import process_unpaid_orders, send_payment_reminder
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "list_overdue_invoice_emails",
     "money_totals",
     "open_balance",
+    "place_order_and_invoice_on_terms",
     "process_unpaid_orders",
     "record_payment",
     "refund_payment",

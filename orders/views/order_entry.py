@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from billing.exceptions import BillingError
+from billing.services import place_order_and_invoice_on_terms
 from catalog.models import Channel
 from catalog.money import ZERO, quantize
 from catalog.templatetags.money import format_money
@@ -44,7 +45,6 @@ from orders.services import (
     InvalidCustomer,
     LineInput,
     OrderEntry,
-    place_entry_order,
     preview_order,
     save_draft_order,
 )
@@ -394,7 +394,7 @@ def _finish(request: HttpRequest, state: EntryState, *, draft: Order | None, act
             )
             order = sale.order
         else:
-            order = place_entry_order(entry=state.entry, draft=draft, by=request.user)
+            order = place_order_and_invoice_on_terms(entry=state.entry, draft=draft, by=request.user)
     except (OrderError, InventoryError, BillingError, ShippingError) as exc:
         _give_back_token(request, token)
         _service_error(state, exc)
