@@ -3,6 +3,7 @@
 Split by concern; import from ``billing.services``.
 """
 
+from billing.services.corrections import correct_invoice_after_edit, edit_order_and_correct_invoice
 from billing.services.documents import build_invoice_pdf, build_receipt_pdf, render_invoice_pdf
 from billing.services.emails import (
     list_overdue_invoice_emails,
@@ -16,6 +17,7 @@ from billing.services.invoices import (
     issue_credit_note,
     issue_invoice,
     issue_invoice_on_terms,
+    open_invoice,
 )
 from billing.services.payments import (
     confirm_provider_payment,
@@ -32,6 +34,8 @@ __all__ = [
     "build_invoice_pdf",
     "build_receipt_pdf",
     "confirm_provider_payment",
+    "correct_invoice_after_edit",
+    "edit_order_and_correct_invoice",
     "format_number",
     "invoice_figures",
     "issue_credit_note",
@@ -40,6 +44,7 @@ __all__ = [
     "list_overdue_invoice_emails",
     "money_totals",
     "open_balance",
+    "open_invoice",
     "place_order_and_invoice_on_terms",
     "process_unpaid_orders",
     "record_payment",

@@ -11,6 +11,8 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import transaction
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -189,6 +191,17 @@ def _money(value: Decimal) -> str:
 
 
 @transaction.atomic
+def open_invoice(*, order: Order) -> Invoice | None:
+    """The order's invoice that still stands: issued and not fully corrected by credit notes."""
+    return (
+        order.invoices.filter(kind=Invoice.Kind.INVOICE)
+        .annotate(credited=Coalesce(Sum("credit_notes__total_amount"), Value(Decimal("0"))))
+        .filter(credited__lt=F("total_amount"))
+        .order_by("-issued_at", "-id")
+        .first()
+    )
+
+
 def issue_invoice(*, order: Order, by=None) -> Invoice:
     """Issue the order's invoice: next gapless number, snapshot of everything printed.
 
@@ -204,7 +217,7 @@ def issue_invoice(*, order: Order, by=None) -> Invoice:
             _("Order %(number)s is %(status)s; it cannot be invoiced.")
             % {"number": order, "status": order.get_status_display()}
         )
-    existing = order.invoices.filter(kind=Invoice.Kind.INVOICE).first()
+    existing = open_invoice(order=order)
     if existing is not None:
         raise InvoiceRefused(
             _("Order %(number)s already has invoice %(invoice)s.") % {"number": order, "invoice": existing.number}

@@ -6,12 +6,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from billing.exceptions import BillingError
+from billing.services import edit_order_and_correct_invoice
 from inventory.exceptions import InventoryError
 from inventory.selectors import find_variant_by_code
 from orders.exceptions import OrderError
 from orders.forms import EditAddLineFormSet, EditDeliveryForm, EditLineFormSet
 from orders.models import Order
-from orders.services import LineInput, OrderChanges, edit_order_lines
+from orders.services import LineInput, OrderChanges
 from orders.services.editing import EDITABLE_STATUSES, shipped_quantities
 
 
@@ -63,8 +65,8 @@ def order_edit_view(request: HttpRequest, number: str) -> HttpResponse:
                 messages.error(request, _("No product with the code: %(codes)s.") % {"codes": ", ".join(unknown)})
             else:
                 try:
-                    result = edit_order_lines(order=order, changes=changes, by=request.user)
-                except (OrderError, InventoryError) as exc:
+                    result = edit_order_and_correct_invoice(order=order, changes=changes, by=request.user)
+                except (OrderError, InventoryError, BillingError) as exc:
                     messages.error(request, exc.message)
                 else:
                     if not result.changed:
@@ -80,7 +82,7 @@ def order_edit_view(request: HttpRequest, number: str) -> HttpResponse:
                         elif result.refund_owed:
                             text += " " + _("Refund owed: %(amount)s.") % {"amount": result.refund_owed}
                         if result.invoice_needs_correction:
-                            text += " " + _("The issued invoice needs a credit note and a new invoice.")
+                            text += " " + _("The invoice was corrected by a credit note and a new invoice.")
                         messages.success(request, text)
                     return redirect("orders:order-detail", number=order.number)
     else:
