@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 
 from billing.models import Invoice, Payment
 from catalog.admin import format_money, order_link
-from orders.models import Address, Customer, Order, OrderEvent, OrderLine, SavedOrderView
+from orders.models import Address, BlockedContact, Customer, Order, OrderEvent, OrderLine, SavedOrderView
 from shipping.models import Shipment
 
 admin.site.site_header = _("Backroom administration")
@@ -456,3 +456,12 @@ class SavedOrderViewAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["name", "user__username", "query_string"]
     raw_id_fields = ["user"]
+
+
+@admin.register(BlockedContact)
+class BlockedContactAdmin(admin.ModelAdmin):
+    """E-mails and addresses whose orders are held for review at placement."""
+
+    list_display = ("value", "kind", "reason", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("value", "reason")

@@ -355,3 +355,38 @@ class SavedOrderView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class BlockedContactKind(models.TextChoices):
+    EMAIL = "email", _("E-mail address")
+    ADDRESS = "address", _("Postal address")
+
+
+class BlockedContact(models.Model):
+    """An e-mail or a postal address whose orders are held for a person to review."""
+
+    Kind = BlockedContactKind
+    kind = models.CharField(_("kind"), max_length=10, choices=BlockedContactKind.choices)
+    value = models.CharField(
+        _("value"), max_length=300, help_text=_("An e-mail address, or “street, postal code” of an address.")
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        verbose_name = _("blocked contact")
+        verbose_name_plural = _("blocked contacts")
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="blockedcontact_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+    def save(self, *args, **kwargs):
+        self.value = normalise_contact(self.value)
+        super().save(*args, **kwargs)
+
+
+def normalise_contact(value: str) -> str:
+    """Lower case, single spaces: "Hauptstr. 1,  10115" and "hauptstr. 1, 10115" are one entry."""
+    return " ".join(value.lower().split())

@@ -28,4 +28,10 @@ urlpatterns = [
         name="order-start-processing",
     ),
     path("orders/<str:number>/complete/", views.order_transition_view, {"action": "complete"}, name="order-complete"),
+    path(
+        "orders/<str:number>/approve-review/",
+        views.order_transition_view,
+        {"action": "approve-review"},
+        name="order-approve-review",
+    ),
 ]

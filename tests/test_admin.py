@@ -16,7 +16,7 @@ from django.utils import timezone
 from billing.models import Invoice, InvoiceSequence, Payment
 from catalog.models import StoreSettings
 from inventory.models import Reservation, StockLevel, StockMovement
-from orders.models import Order, OrderEvent, OrderLine, SavedOrderView
+from orders.models import BlockedContact, Order, OrderEvent, OrderLine, SavedOrderView
 from shipping.models import (
     CarrierAccount,
     CarrierHandoff,
@@ -138,6 +138,7 @@ def add_rows(count: int, *, start: int = 0) -> None:
         returned = Return.objects.create(order=order, reason=Return.Reason.OTHER, created_by=user)
         ReturnLine.objects.create(return_request=returned, order_line=line, quantity=1)
         SavedOrderView.objects.create(user=user, name=f"View {1001 + i}", query_string=f"q={1001 + i}", position=i)
+        BlockedContact.objects.create(kind=BlockedContact.Kind.EMAIL, value=f"fraud{1001 + i}@example.com")
     InvoiceSequence.objects.update_or_create(series="INV", year=2026, defaults={"last_number": start + count})
     StoreSettings.load()
 

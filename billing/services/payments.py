@@ -18,7 +18,7 @@ from catalog.models import StoreSettings
 from catalog.money import ZERO, quantize
 from orders.models import Order, OrderStatus
 from orders.models import PaymentStatus as OrderPaymentStatus
-from orders.services import sync_payment_status
+from orders.services import review_order_risk, sync_payment_status
 
 # Methods whose money arrives with something to check it against.
 REFERENCE_REQUIRED = frozenset({PaymentMethod.ONLINE})
@@ -241,6 +241,7 @@ def confirm_provider_payment(*, confirmation) -> tuple[Payment | None, bool]:
                     provider=confirmation.provider,
                     provider_payment_id=confirmation.payment_id,
                 )
+                review_order_risk(order=order)  # several failed attempts hold the order
                 return payment, True
             payment = record_payment(
                 order=order,

@@ -17,6 +17,7 @@ from orders.services.placement import (
     place_draft_order,
     place_order,
 )
+from orders.services.review import approve_order_review, list_risk_reasons, review_order_risk
 from orders.services.status import (
     DELIVERED_STATUSES,
     SHIPPED_STATUSES,
@@ -41,6 +42,7 @@ __all__ = [
     "OrderChanges",
     "OrderEntry",
     "add_order_note",
+    "approve_order_review",
     "cancel_order",
     "complete_order",
     "compute_totals",
@@ -48,11 +50,13 @@ __all__ = [
     "derive_fulfilment_status",
     "derive_payment_status",
     "edit_order_lines",
+    "list_risk_reasons",
     "place_draft_order",
     "place_entry_order",
     "place_order",
     "preview_order",
     "receive_stock_and_fill_backorders",
+    "review_order_risk",
     "save_draft_order",
     "send_order_email",
     "start_processing",

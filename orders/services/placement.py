@@ -19,6 +19,7 @@ from inventory.services import ReservationRequest, reserve_stock
 from orders.exceptions import DuplicateOrder, InvalidOrder, InvalidTransition
 from orders.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
 from orders.services._common import _lock, _move
+from orders.services.review import list_risk_reasons
 from orders.tasks import send_order_email as send_order_email_task
 
 MAX_LINE_QUANTITY = 10_000
@@ -234,7 +235,27 @@ def _finish_placing(*, order: Order, lines: list[OrderLine], by=None) -> Order:
             "currency": order.currency,
         },
     )
-    _move(order, to=OrderStatus.PLACED, by=by, also_save=("number", "placed_at"), also_log=(placed,))
+    # Risk signals are read before any stock row is locked; the flag goes out with the status.
+    reasons = list_risk_reasons(order=order)
+    held = ()
+    if reasons:
+        order.needs_review = True
+        order.review_reasons = reasons
+        held = (
+            OrderEvent(
+                order=order,
+                kind=OrderEvent.Kind.NOTE,
+                by=by,
+                message=_("Held for review: %(reasons)s") % {"reasons": " ".join(reasons)},
+            ),
+        )
+    _move(
+        order,
+        to=OrderStatus.PLACED,
+        by=by,
+        also_save=("number", "placed_at", "needs_review", "review_reasons"),
+        also_log=(placed, *held),
+    )
     backordered = reserve_stock(
         requests=[
             ReservationRequest(

@@ -14,7 +14,7 @@ from orders.exceptions import OrderError
 from orders.forms import CancelOrderForm, NoteForm
 from orders.models import FulfilmentStatus, Order, OrderStatus, PaymentStatus
 from orders.selectors import get_order_for_detail
-from orders.services import add_order_note, cancel_order, complete_order, start_processing
+from orders.services import add_order_note, approve_order_review, cancel_order, complete_order, start_processing
 
 BILLING_PANEL = "billing/partials/_order_panel.html"
 SHIPPING_PANEL = "shipping/partials/_order_panel.html"
@@ -54,6 +54,7 @@ def allowed_actions(order: Order, user, *, invoices: list | None = None) -> dict
         "edit": may_change and order.status in OPEN,
         "cancel": may_change and can_cancel(order),
         "start_processing": may_change and order.status == OrderStatus.PLACED,
+        "approve_review": may_change and order.needs_review and order.status in OPEN,
         "complete": may_change
         and order.can_become(OrderStatus.COMPLETED)
         and order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
@@ -163,8 +164,12 @@ def order_cancel_view(request: HttpRequest, number: str) -> HttpResponse:
 @permission_required("orders.change_order", raise_exception=True)
 @require_POST
 def order_transition_view(request: HttpRequest, number: str, action: str) -> HttpResponse:
-    """Start processing or complete: one button each, each through its service."""
-    services = {"start-processing": start_processing, "complete": complete_order}
+    """Start processing, complete, approve a held order: one button each, each through its service."""
+    services = {
+        "start-processing": start_processing,
+        "complete": complete_order,
+        "approve-review": approve_order_review,
+    }
     if action not in services:
         raise Http404
     order = get_object_or_404(Order, number=number)
@@ -173,8 +178,10 @@ def order_transition_view(request: HttpRequest, number: str, action: str) -> Htt
     except OrderError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request,
-            _("Order %(number)s is now %(status)s.") % {"number": order.number, "status": order.get_status_display()},
+        text = (
+            _("Order %(number)s approved: it may be shipped now.")
+            if action == "approve-review"
+            else _("Order %(number)s is now %(status)s.")
         )
+        messages.success(request, text % {"number": order.number, "status": order.get_status_display()})
     return redirect("orders:order-detail", number=order.number)
