@@ -22,7 +22,7 @@ def receive_stock_and_fill_backorders(
     """
     level = receive_stock(variant=variant, location=location, quantity=quantity, by=by, reason=reason)
     waiting = list(
-        OrderLine.objects.select_for_update()
+        OrderLine.objects.select_for_update(of=("self",))
         .filter(
             variant=variant,
             quantity_backordered__gt=0,

@@ -43,7 +43,12 @@ EMAIL_ON = {
 
 
 def _lock(shipment: Shipment) -> Shipment:
-    return Shipment.objects.select_for_update().select_related("order", "location", "method").get(pk=shipment.pk)
+    # Lock the shipment row only: PostgreSQL cannot lock the nullable side of the method join.
+    return (
+        Shipment.objects.select_for_update(of=("self",))
+        .select_related("order", "location", "method")
+        .get(pk=shipment.pk)
+    )
 
 
 def _order_event(order: Order, *, by=None, message: str, old: str = "", new: str = "") -> None:

@@ -2,14 +2,16 @@
 
 import pytest
 
+from tests.inventory.factories import LocationFactory
 from tests.orders.factories import UserFactory
 from tests.shipping.factories import pay, placed_order
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_warehouse_ships_a_paid_order_and_the_customer_sees_it(live_server, page, warehouse):
+def test_warehouse_ships_a_paid_order_and_the_customer_sees_it(live_server, page):
     # given a paid order and a warehouse user
+    warehouse = LocationFactory(code="warehouse")
     order = pay(placed_order(quantities=(2,), location=warehouse))
     UserFactory(username="packer", role="Warehouse")
     page.goto(f"{live_server.url}/login/")
