@@ -190,7 +190,6 @@ def _money(value: Decimal) -> str:
     return str(quantize(value))
 
 
-@transaction.atomic
 def open_invoice(*, order: Order) -> Invoice | None:
     """The order's invoice that still stands: issued and not fully corrected by credit notes."""
     return (
@@ -202,6 +201,7 @@ def open_invoice(*, order: Order) -> Invoice | None:
     )
 
 
+@transaction.atomic
 def issue_invoice(*, order: Order, by=None) -> Invoice:
     """Issue the order's invoice: next gapless number, snapshot of everything printed.
 
