@@ -253,5 +253,9 @@ class StoreSettings(models.Model):
 
     @classmethod
     def load(cls) -> "StoreSettings":
-        settings_row, _created = cls.objects.get_or_create(pk=1, defaults={"name": settings.STORE_NAME})
-        return settings_row
+        """The row, or unsaved defaults until the owner saves the settings.
+
+        Reading never writes: an INSERT here, inside an order's transaction, would make every
+        other order wait on the uncommitted row until the first one commits.
+        """
+        return cls.objects.filter(pk=1).first() or cls(pk=1, name=settings.STORE_NAME)

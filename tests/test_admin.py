@@ -140,7 +140,7 @@ def add_rows(count: int, *, start: int = 0) -> None:
         SavedOrderView.objects.create(user=user, name=f"View {1001 + i}", query_string=f"q={1001 + i}", position=i)
         BlockedContact.objects.create(kind=BlockedContact.Kind.EMAIL, value=f"fraud{1001 + i}@example.com")
     InvoiceSequence.objects.update_or_create(series="INV", year=2026, defaults={"last_number": start + count})
-    StoreSettings.load()
+    StoreSettings.objects.get_or_create(pk=1)
 
 
 @pytest.fixture
