@@ -27,15 +27,14 @@ def _address_keys(order: Order) -> list[str]:
 def list_risk_reasons(*, order: Order) -> list[str]:
     """The risk signals an order shows now, as sentences for the person who reviews it."""
     reasons = []
-    store = StoreSettings.load()
     if (
         order.customer_id
-        and order.total_amount > store.review_first_order_above
+        and order.total_amount > StoreSettings.load().review_first_order_above
         and not Order.objects.placed().filter(customer_id=order.customer_id).exclude(pk=order.pk).exists()
     ):
         reasons.append(
             _("First order of this customer, above %(limit)s %(currency)s.")
-            % {"limit": store.review_first_order_above, "currency": order.currency}
+            % {"limit": StoreSettings.load().review_first_order_above, "currency": order.currency}
         )
     billing_country = (order.billing_address or {}).get("country", "").upper()
     shipping_country = (order.shipping_address or {}).get("country", "").upper()
@@ -49,8 +48,9 @@ def list_risk_reasons(*, order: Order) -> list[str]:
         blocked |= Q(kind=BlockedContact.Kind.EMAIL, value=normalise_contact(order.email))
     if BlockedContact.objects.filter(blocked).exists():
         reasons.append(_("The e-mail or an address is on the block list."))
-    if order.pk:
-        # Payments are billing's, read through the order's reverse relation.
+    if order.pk and order.status != "draft":
+        # Payments are billing's, read through the order's reverse relation. An order being
+        # placed (still a draft here) has had no payment attempts yet.
         failed = order.payments.filter(status="failed").count()
         if failed >= FAILED_PAYMENTS_FOR_REVIEW:
             reasons.append(_("%(count)s failed payment attempts.") % {"count": failed})
