@@ -146,7 +146,7 @@ def main() -> int:
         from django.test import Client
         from django.test.utils import override_settings
 
-        from orders import roles
+        from config import roles
         from orders.models import Order
 
         # Static URLs without a collectstatic manifest: the pages' own work is what is measured.

@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.roles import OWNER
+from config.roles import OWNER
 
 DIGEST_LIMIT = 200  # rows in one e-mail; the link opens the full list
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _sync_roles_after_migrate(sender, using="default", **kwargs) -> None:
-    from orders.roles import APPS, sync_roles
+    from config.roles import APPS, sync_roles
 
     # Once per migrate (or flush): after the last of our apps, when all their permissions exist.
     if sender.label == APPS[-1]:

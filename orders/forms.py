@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Channel, StoreSettings
+from config.roles import OWNER
 from inventory.models import Location
-from orders.roles import OWNER
 from orders.services import MAX_LINE_QUANTITY
 from shipping.models import ShippingMethod
 

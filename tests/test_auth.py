@@ -3,7 +3,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from orders import roles
+from config import roles
 from tests.orders.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

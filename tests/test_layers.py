@@ -15,8 +15,6 @@ DOMAIN = ("models.py", "services", "selectors", "tasks.py", "exceptions.py", "mo
 # A flow that spans both top apps lives in the one that composes them (DESIGN: the highest app
 # it touches); shipping's counter sale takes billing's payment in the same transaction.
 ALLOWED = {("shipping", "billing")}
-# Plain data shared by every layer (the role names), importing no model.
-SHARED_MODULES = {"orders.roles"}
 
 
 def _domain_files(app: str) -> list[Path]:
@@ -35,7 +33,7 @@ def _imported_apps(path: Path) -> set[str]:
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names = [node.module]
-        found |= {name.split(".")[0] for name in names if name.split(".")[0] in RANK and name not in SHARED_MODULES}
+        found |= {name.split(".")[0] for name in names if name.split(".")[0] in RANK}
     return found
 
 

@@ -5,7 +5,7 @@ from django.db import migrations
 
 
 def create_roles(apps, schema_editor):
-    from orders.roles import sync_roles
+    from config.roles import sync_roles
 
     # Permissions are normally created after all migrations (post_migrate); make them now.
     for app_config in apps.get_app_configs():
@@ -17,7 +17,7 @@ def create_roles(apps, schema_editor):
 
 
 def remove_roles(apps, schema_editor):
-    from orders.roles import OWNER, STAFF, WAREHOUSE
+    from config.roles import OWNER, STAFF, WAREHOUSE
 
     apps.get_model("auth", "Group").objects.filter(name__in=[OWNER, STAFF, WAREHOUSE]).delete()
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from config import roles
 from inventory.models import MovementKind, StockLevel, StockMovement
-from orders import roles
 from orders.services import LineInput, place_order
 from tests.catalog.factories import ChannelFactory, ProductFactory, VariantFactory
 from tests.inventory.factories import LocationFactory, stocked_variant

@@ -8,11 +8,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from config import roles
 from inventory.models import MovementKind, StockMovement
 from inventory.selectors import list_low_stock
 from inventory.services import consume_reserved_stock
 from inventory.tasks import send_low_stock_digest
-from orders import roles
 from orders.services import LineInput, place_order
 from tests.catalog.factories import ChannelFactory
 from tests.inventory.factories import LocationFactory, stocked_variant

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from orders import roles
+from config import roles
 from orders.models import SavedOrderView
 from orders.services.saved_views import clean_view_query, save_order_view
 from tests.orders.factories import OrderFactory, UserFactory

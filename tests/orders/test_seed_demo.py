@@ -12,9 +12,9 @@ from django.db.models.functions import Coalesce
 from billing.models import Invoice, Payment
 from catalog.models import Channel, Price, Product, Variant
 from catalog.money import ZERO, vat_breakdown
+from config.roles import OWNER
 from inventory.models import Reservation, StockLevel, StockMovement
 from orders.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
-from orders.roles import OWNER
 from shipping.models import Shipment, ShipmentLine, TrackingEvent
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 import pytest
 
-from orders import roles
+from config import roles
 from tests.orders.factories import UserFactory
 
 

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from config import roles
 from inventory.models import StockMovement
 from inventory.services import adjust_stock, consume_reserved_stock, receive_stock, transfer_stock
-from orders import roles
 from orders.services import LineInput, place_order
 from tests.catalog.factories import ChannelFactory, VariantFactory
 from tests.inventory.factories import LocationFactory

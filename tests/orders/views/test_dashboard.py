@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Invoice
-from orders import roles
+from config import roles
 from orders.models import Order, OrderEvent, OrderLine
 from shipping.models import Shipment
 from tests.catalog.factories import ChannelFactory

@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from orders import roles
+from config import roles
 from orders.models import Order, OrderEvent, OrderLine
 from shipping.models import Shipment, ShipmentLine, ShipmentStatus, ShippingMethod
 from tests.catalog.factories import ChannelFactory

@@ -183,7 +183,7 @@ def test_tracking_import_page(client, shipment):
     # given
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from orders import roles
+    from config import roles
     from tests.orders.factories import UserFactory
 
     client.force_login(UserFactory(role=roles.WAREHOUSE))

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from config import roles
 from inventory.models import MovementKind, StockMovement
-from orders import roles
 from orders.models import FulfilmentStatus
 from shipping.models import Shipment, ShipmentStatus, TrackingEvent
 from shipping.selectors import shipments_for_panel
