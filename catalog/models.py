@@ -1,6 +1,9 @@
 """The catalogue: what is sold, on which channel, at which price, with which tax."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -241,6 +244,49 @@ class StoreSettings(models.Model):
         _("review first orders above"), max_digits=12, decimal_places=2, default=500
     )
     abandoned_cart_after_minutes = models.PositiveIntegerField(_("abandoned cart after (minutes)"), default=60)
+    # Abandoned-cart recovery (orders.services.carts): reminder n is due once the cart has been
+    # idle for the first delay (n = 1), or for (n − 1) × the next delay (n ≥ 2).
+    cart_reminders_max = models.PositiveSmallIntegerField(
+        _("cart reminders per cart"),
+        default=2,
+        validators=[MaxValueValidator(5)],
+        help_text=_("0 sends none."),
+    )
+    cart_first_reminder_after_hours = models.PositiveSmallIntegerField(
+        _("first cart reminder after (hours)"), default=1, validators=[MinValueValidator(1)]
+    )
+    cart_next_reminder_after_hours = models.PositiveSmallIntegerField(
+        _("next cart reminders after (hours)"), default=24, validators=[MinValueValidator(1)]
+    )
+    cart_incentive_enabled = models.BooleanField(
+        _("discount code in cart reminders"),
+        default=False,
+        help_text=_("Each reminded cart gets its own single-use code."),
+    )
+    cart_incentive_kind = models.CharField(
+        _("cart reminder discount kind"),
+        max_length=10,
+        choices=[("percent", _("Percent")), ("fixed", _("Fixed amount"))],
+        default="percent",
+    )
+    cart_incentive_value = models.DecimalField(
+        _("cart reminder discount value"),
+        max_digits=12,
+        decimal_places=2,
+        default=10,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    cart_incentive_valid_days = models.PositiveSmallIntegerField(
+        _("cart reminder code valid for (days)"), default=7, validators=[MinValueValidator(1)]
+    )
+    cart_alert_above = models.DecimalField(
+        _("e-mail me about carts above"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Net value of the cart; leave empty for no e-mail."),
+    )
     low_stock_digest = models.BooleanField(_("daily low-stock e-mail"), default=True)
 
     class Meta:

@@ -7,10 +7,12 @@ those, never set by hand.
 """
 
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import TimeStampedModel, store_currency
@@ -390,3 +392,159 @@ class BlockedContact(models.Model):
 def normalise_contact(value: str) -> str:
     """Lower case, single spaces: "Hauptstr. 1,  10115" and "hauptstr. 1, 10115" are one entry."""
     return " ".join(value.lower().split())
+
+
+# ------------------------------------------------------------------------------
+# Storefront carts: tracked step by step, reminded when left behind
+# ------------------------------------------------------------------------------
+
+
+class CartStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CONVERTED = "converted", _("Converted to an order")
+
+
+class CartStage(models.TextChoices):
+    """How far a cart got, in funnel order; ``Cart.stage`` only ever moves forward."""
+
+    CART = "cart", _("Items in cart")
+    CHECKOUT = "checkout", _("Checkout started")
+    DETAILS = "details", _("Details given")
+    SHIPPING = "shipping", _("Shipping chosen")
+    PAYMENT = "payment", _("Payment started")
+    PLACED = "placed", _("Order placed")
+
+
+CART_STAGE_ORDER: list[str] = list(CartStage.values)
+
+
+class CartEventKind(models.TextChoices):
+    ITEM_ADDED = "item_added", _("Item added")
+    ITEM_REMOVED = "item_removed", _("Item removed")
+    QUANTITY_CHANGED = "quantity_changed", _("Quantity changed")
+    CHECKOUT_STARTED = "checkout_started", _("Checkout started")
+    DETAILS_GIVEN = "details_given", _("Details given")
+    SHIPPING_CHOSEN = "shipping_chosen", _("Shipping chosen")
+    PAYMENT_STARTED = "payment_started", _("Payment started")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    ORDER_PLACED = "order_placed", _("Order placed")
+    REMINDED = "reminded", _("Reminder sent")
+    RESTORED = "restored", _("Restored from a link")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed from reminders")
+
+
+# The stage each step moves a cart to (events not listed leave the stage alone).
+CART_EVENT_STAGE: dict[str, str] = {
+    CartEventKind.ITEM_ADDED: CartStage.CART,
+    CartEventKind.CHECKOUT_STARTED: CartStage.CHECKOUT,
+    CartEventKind.DETAILS_GIVEN: CartStage.DETAILS,
+    CartEventKind.SHIPPING_CHOSEN: CartStage.SHIPPING,
+    CartEventKind.PAYMENT_STARTED: CartStage.PAYMENT,
+    CartEventKind.PAYMENT_FAILED: CartStage.PAYMENT,
+    CartEventKind.ORDER_PLACED: CartStage.PLACED,
+}
+
+
+class Cart(models.Model):
+    """A storefront cart: its lines, who it belongs to once known, and how far it got.
+
+    ``token`` is the cart's unguessable key in the reminder's restore and unsubscribe links.
+    ``reminders_sent`` is claimed with a guarded UPDATE before a reminder goes out, so each
+    reminder is sent once however many workers run the task.
+    """
+
+    Status = CartStatus
+    Stage = CartStage
+
+    token = models.UUIDField(_("token"), default=uuid.uuid4, unique=True, editable=False)
+    channel = models.ForeignKey(
+        "catalog.Channel", verbose_name=_("channel"), on_delete=models.PROTECT, related_name="carts"
+    )
+    session_key = models.CharField(_("session"), max_length=64, blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.SET_NULL, related_name="carts"
+    )
+    reminder_consent = models.BooleanField(_("agreed to reminders"), default=False)
+    unsubscribed = models.BooleanField(_("unsubscribed from reminders"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=CartStatus.choices, default=CartStatus.OPEN, db_index=True
+    )
+    stage = models.CharField(_("furthest step"), max_length=16, choices=CartStage.choices, default=CartStage.CART)
+    order = models.OneToOneField(
+        Order, verbose_name=_("order"), null=True, blank=True, on_delete=models.SET_NULL, related_name="cart"
+    )
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now, db_index=True)
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    last_reminded_at = models.DateTimeField(_("last reminded"), null=True, blank=True)
+    incentive_code = models.CharField(_("incentive code"), max_length=40, blank=True)
+    recovered = models.BooleanField(_("recovered"), default=False, help_text=_("Ordered after a reminder."))
+    incentive_used = models.BooleanField(_("incentive used"), default=False)
+    owner_alerted_at = models.DateTimeField(_("owner alerted"), null=True, blank=True)
+    converted_at = models.DateTimeField(_("converted"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-last_activity_at", "-id"]
+        verbose_name = _("cart")
+        verbose_name_plural = _("carts")
+        indexes = [models.Index(fields=["status", "last_activity_at"], name="cart_status_activity")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=CartStatus.values), name="cart_status_valid"),
+            models.CheckConstraint(condition=Q(stage__in=CartStage.values), name="cart_stage_valid"),
+            models.CheckConstraint(
+                condition=Q(status=CartStatus.OPEN) | Q(order__isnull=False) | Q(converted_at__isnull=False),
+                name="cart_converted_has_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Cart %(id)s") % {"id": self.pk}
+
+    def stage_reached(self, stage: str) -> bool:
+        return CART_STAGE_ORDER.index(self.stage) >= CART_STAGE_ORDER.index(stage)
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(Cart, verbose_name=_("cart"), on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(
+        "catalog.Variant", verbose_name=_("variant"), on_delete=models.CASCADE, related_name="cart_lines"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name = _("cart line")
+        verbose_name_plural = _("cart lines")
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "variant"], name="cartline_unique_variant"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="cartline_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.variant_id}"
+
+
+class CartEvent(models.Model):
+    """One step of a cart, with its time: the funnel and the live feed read these. Append-only."""
+
+    Kind = CartEventKind
+    cart = models.ForeignKey(Cart, verbose_name=_("cart"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=CartEventKind.choices)
+    variant = models.ForeignKey(
+        "catalog.Variant", verbose_name=_("variant"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    quantity = models.IntegerField(_("quantity"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("cart event")
+        verbose_name_plural = _("cart events")
+        indexes = [models.Index(fields=["kind", "created_at"], name="cartevent_kind_created")]
+        constraints = [models.CheckConstraint(condition=Q(kind__in=CartEventKind.values), name="cartevent_kind_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.cart_id})"
