@@ -159,3 +159,65 @@ class Invoice(models.Model):
         if self.email_queued_at:
             return "queued"
         return "none"
+
+
+class BulkJobKind(models.TextChoices):
+    ZIP = "zip", _("Download as ZIP")
+    RESEND = "resend", _("Re-send e-mails")
+
+
+class BulkJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class InvoiceBulkJob(models.Model):
+    """A bulk action on selected invoices, run by a Celery task in chunks.
+
+    ``done`` counts the invoices handled so far (the progress bar); ``errors`` lists the
+    invoices that were skipped and why; ``result_file`` is the ZIP's name in the media
+    storage once it is complete.
+    """
+
+    Kind = BulkJobKind
+    Status = BulkJobStatus
+    kind = models.CharField(_("kind"), max_length=10, choices=BulkJobKind.choices)
+    invoice_ids = models.JSONField(_("invoices"), default=list)
+    status = models.CharField(_("status"), max_length=10, choices=BulkJobStatus.choices, default=BulkJobStatus.QUEUED)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    result_file = models.CharField(_("result file"), max_length=255, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("bulk invoice job")
+        verbose_name_plural = _("bulk invoice jobs")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=BulkJobKind.values), name="invoicebulkjob_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=BulkJobStatus.values), name="invoicebulkjob_status_valid"),
+            models.CheckConstraint(condition=Q(done__lte=models.F("total")), name="invoicebulkjob_done_within_total"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(self.done * 100 / self.total)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (BulkJobStatus.DONE, BulkJobStatus.FAILED)
