@@ -5,7 +5,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 
@@ -305,3 +306,122 @@ class StoreSettings(models.Model):
         other order wait on the uncommitted row until the first one commits.
         """
         return cls.objects.filter(pk=1).first() or cls(pk=1, name=settings.STORE_NAME)
+
+
+class DiscountKind(models.TextChoices):
+    PERCENT = "percent", _("Percent off")
+    FIXED = "fixed", _("Fixed amount off")
+
+
+class DiscountCode(TimeStampedModel):
+    """A code a customer (or staff for them) gives at checkout for money off the goods.
+
+    The code is stored in upper case and unique whatever its case. ``times_used`` counts the
+    redemptions that stand (a released one no longer counts); it moves only through
+    ``catalog.services`` under the code's row lock, and the database refuses it past
+    ``usage_limit``. No channel chosen means every channel.
+    """
+
+    Kind = DiscountKind
+    code = models.CharField(
+        _("code"), max_length=40, help_text=_("Letters, digits and dashes; customers may type it in any case.")
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=DiscountKind.choices, default=DiscountKind.PERCENT)
+    value = models.DecimalField(
+        _("value"), max_digits=12, decimal_places=2, help_text=_("A percentage, or an amount off the net goods.")
+    )
+    min_subtotal_amount = models.DecimalField(_("minimum subtotal (net)"), max_digits=12, decimal_places=2, default=0)
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    usage_limit = models.PositiveIntegerField(_("total uses"), null=True, blank=True, help_text=_("Empty: no limit."))
+    per_customer_limit = models.PositiveIntegerField(
+        _("uses per customer"), null=True, blank=True, help_text=_("Counted by e-mail address. Empty: no limit.")
+    )
+    channels = models.ManyToManyField(
+        Channel,
+        verbose_name=_("channels"),
+        related_name="discount_codes",
+        blank=True,
+        help_text=_("None chosen: every channel."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_incentive = models.BooleanField(
+        _("single-use incentive"), default=False, help_text=_("Generated for one abandoned cart; usable once.")
+    )
+    times_used = models.PositiveIntegerField(_("times used"), default=0, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("discount code")
+        verbose_name_plural = _("discount codes")
+        constraints = [
+            models.UniqueConstraint(Upper("code"), name="discountcode_code_unique_ci"),
+            models.CheckConstraint(condition=Q(value__gt=0), name="discountcode_value_positive"),
+            models.CheckConstraint(
+                condition=~Q(kind=DiscountKind.PERCENT) | Q(value__lte=100), name="discountcode_percent_at_most_100"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=DiscountKind.values), name="discountcode_kind_valid"),
+            models.CheckConstraint(condition=Q(min_subtotal_amount__gte=0), name="discountcode_min_not_negative"),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True) | Q(valid_until__gt=F("valid_from")),
+                name="discountcode_valid_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(usage_limit__isnull=True) | Q(times_used__lte=F("usage_limit")),
+                name="discountcode_within_usage_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_incentive=False) | Q(usage_limit=1), name="discountcode_incentive_single_use"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def save(self, *args, **kwargs):
+        self.code = normalise_code(self.code)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_percent(self) -> bool:
+        return self.kind == DiscountKind.PERCENT
+
+    @property
+    def uses_left(self) -> int | None:
+        return None if self.usage_limit is None else max(self.usage_limit - self.times_used, 0)
+
+
+def normalise_code(code: str) -> str:
+    """What a customer types, as stored: no surrounding or inner spaces, upper case."""
+    return "".join((code or "").split()).upper()
+
+
+class DiscountRedemption(models.Model):
+    """One use of a code by one order; released (not deleted) when the order is cancelled."""
+
+    code = models.ForeignKey(DiscountCode, verbose_name=_("code"), on_delete=models.PROTECT, related_name="redemptions")
+    order = models.OneToOneField(
+        "orders.Order",
+        verbose_name=_("order"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="discount_redemption",
+    )
+    email = models.EmailField(_("customer e-mail"), blank=True, db_index=True)
+    amount = models.DecimalField(_("discount (net)"), max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(_("used"), auto_now_add=True, db_index=True)
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("discount redemption")
+        verbose_name_plural = _("discount redemptions")
+        indexes = [models.Index(fields=["code", "email"], name="discountredemption_code_email")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="discountredemption_amount_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code_id} · {self.email or '—'} · {self.amount}"

@@ -199,6 +199,9 @@ class Order(TimeStampedModel):
     tax_amount = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2, default=0)
     total_amount = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=0)
 
+    discount_code = models.CharField(
+        _("discount code"), max_length=40, blank=True, help_text=_("The code the order used, as typed in upper case.")
+    )
     notes = models.TextField(_("internal notes"), blank=True)
     needs_review = models.BooleanField(_("needs review"), default=False, db_index=True)
     review_reasons = models.JSONField(_("review reasons"), default=list, blank=True)
