@@ -551,3 +551,55 @@ class CartEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.cart_id})"
+
+
+class IdempotencyKeyStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+
+
+class IdempotencyKey(models.Model):
+    """An API request sent with an ``Idempotency-Key`` header, and the answer it got.
+
+    Claimed (inserted, in progress) in its own committed transaction before the work starts,
+    so that a twin arriving meanwhile finds it; completed with the response, or deleted when
+    the work was refused, so that a corrected retry can go on. Keys are scoped per user (the
+    token's owner) and kept at least ``API_IDEMPOTENCY_KEEP_HOURS``.
+    """
+
+    Status = IdempotencyKeyStatus
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(
+        _("request fingerprint"), max_length=64, help_text=_("SHA-256 of method, path and body")
+    )
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=12, choices=IdempotencyKeyStatus.choices, default=IdempotencyKeyStatus.IN_PROGRESS
+    )
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    response_body = models.JSONField(_("response body"), null=True, blank=True)
+    response_location = models.CharField(_("response location"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotencykey_unique_user_key"),
+            models.CheckConstraint(
+                condition=Q(status__in=IdempotencyKeyStatus.values), name="idempotencykey_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.get_status_display()})"
+
+
+# The order import job (orders.import_jobs): imported here so that Django registers the table.
+from orders.import_jobs import OrderImport, OrderImportStatus  # noqa: E402, F401
