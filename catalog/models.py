@@ -425,3 +425,7 @@ class DiscountRedemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code_id} · {self.email or '—'} · {self.amount}"
+
+
+# Outgoing webhooks (catalog.webhooks): imported here so that Django registers the tables.
+from catalog.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401
