@@ -33,3 +33,30 @@ def vat_breakdown(nets: Iterable[tuple[Decimal, Decimal]]) -> dict[Decimal, tupl
     for rate, net in nets:
         basis[Decimal(rate)] += net
     return {rate: (quantize(b), quantize(b * rate / HUNDRED)) for rate, b in sorted(basis.items())}
+
+
+def split_allowance(amount: Decimal, bases: dict[Decimal, Decimal]) -> dict[Decimal, Decimal]:
+    """Split a fixed allowance (a discount of ``amount``) over VAT rates in proportion to their bases.
+
+    Never more than the bases together; the parts sum to the allowance exactly. The split is
+    the one an invoice recovers from the order's discount amount alone
+    (``billing.services.invoices._allowances``), so order and invoice VAT agree to the cent:
+    the percentage the amount is of the goods (two decimals, and one cent either side),
+    applied per rate and rounded half up, when it reproduces the amount; otherwise shares
+    rounded down with the cents left over going to the largest remainders.
+    """
+    subtotal = sum(bases.values(), ZERO)
+    amount = min(quantize(amount), subtotal)
+    if amount <= 0 or not subtotal:
+        return {rate: ZERO for rate in bases}
+    percent = quantize(amount * HUNDRED / subtotal)
+    for candidate in (percent, percent - CENT, percent + CENT):
+        split = {rate: quantize(basis * candidate / HUNDRED) for rate, basis in bases.items()}
+        if sum(split.values(), ZERO) == amount and all(split[r] <= b for r, b in bases.items()):
+            return split
+    raw = {rate: amount * basis / subtotal for rate, basis in bases.items()}
+    floor = {rate: (value // CENT) * CENT for rate, value in raw.items()}
+    rest = int((amount - sum(floor.values(), ZERO)) / CENT)
+    for rate in sorted(raw, key=lambda r: raw[r] - floor[r], reverse=True)[:rest]:
+        floor[rate] += CENT
+    return floor
