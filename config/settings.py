@@ -183,10 +183,20 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "billing.tasks.process_unpaid_orders",
         "schedule": crontab(minute=15),
     },
+    # https://crontab.guru/#*/5_*_*_*_* — "At every 5th minute": abandoned-cart reminders that are due.
+    "orders-send-cart-reminders": {
+        "task": "orders.tasks.send_cart_reminders",
+        "schedule": crontab(minute="*/5"),
+    },
     # https://crontab.guru/#0_18_*_*_* — "At 18:00": the day's CSV manifest for each manifest carrier.
     "shipping-daily-manifests": {
         "task": "shipping.tasks.write_daily_manifests",
         "schedule": crontab(minute=0, hour=18),
+    },
+    # https://crontab.guru/#*_*_*_*_* — "At every minute": outgoing webhook deliveries due for (another) attempt.
+    "catalog-send-due-webhook-deliveries": {
+        "task": "catalog.tasks.send_due_webhook_deliveries",
+        "schedule": crontab(minute="*"),
     },
 }
 
@@ -312,6 +322,8 @@ PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default="")
 # The dashboard's "needs attention": unpaid after this many days, paid but unshipped after that many.
 BACKROOM_UNPAID_ATTENTION_DAYS = env.int("BACKROOM_UNPAID_ATTENTION_DAYS", default=7)
 BACKROOM_UNSHIPPED_ATTENTION_DAYS = env.int("BACKROOM_UNSHIPPED_ATTENTION_DAYS", default=2)
+# Outgoing webhooks: seconds to wait for an endpoint's answer before the attempt counts as failed.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
 # Order numbers are short and read out on the phone: the first order is number 1001.
 ORDER_NUMBER_START = env.int("ORDER_NUMBER_START", default=1000)
 

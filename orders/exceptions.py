@@ -27,3 +27,7 @@ class DuplicateOrder(OrderError):
             _("An order with this external reference already exists: %(number)s.") % {"number": existing_number}
         )
         self.existing_number = existing_number
+
+
+class CartError(OrderError):
+    """A cart change was refused (not sold here, not enough stock, a bad link…)."""

@@ -1,0 +1,146 @@
+"""Reads about storefront carts: the cart page's contents, which carts are due a reminder,
+and the owner's cart report (started, abandoned, reminded, recovered, where carts stopped)."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.models import StoreSettings, Variant
+from catalog.money import ZERO, line_net
+from catalog.selectors import get_unit_prices
+from inventory.selectors import get_availability
+from orders.models import Cart, CartLine, CartStatus
+
+# ------------------------------------------------------------------------------
+# The storefront's cart
+# ------------------------------------------------------------------------------
+
+
+def get_open_cart(*, channel, session_key: str = "", cart_token: str | uuid.UUID | None = None) -> Cart | None:
+    """The session's open cart on the channel (by the token kept in the session, else the
+    session key), or None: reading never creates one. One query."""
+    carts = Cart.objects.filter(channel=channel, status=CartStatus.OPEN).select_related("channel")
+    if cart_token:
+        try:
+            found = carts.filter(token=uuid.UUID(str(cart_token))).first()
+        except ValueError:
+            found = None
+        if found is not None:
+            return found
+    if session_key:
+        return carts.filter(session_key=session_key).order_by("-last_activity_at", "-id").first()
+    return None
+
+
+@dataclass(frozen=True)
+class CartItem:
+    line: CartLine
+    variant: Variant
+    quantity: int
+    unit_price: Decimal | None  # net; None when the channel has no price for it
+    line_total: Decimal
+    tax_rate: Decimal
+    available: int  # units the channel can sell now (on hand − reserved)
+
+    @property
+    def over_available(self) -> bool:
+        return self.quantity > self.available and not self.variant.allow_backorder
+
+
+@dataclass(frozen=True)
+class CartContents:
+    cart: Cart
+    items: list[CartItem] = field(default_factory=list)
+    subtotal: Decimal = ZERO  # net
+    currency: str = ""
+
+    @property
+    def count(self) -> int:
+        return sum(item.quantity for item in self.items)
+
+
+def get_cart_contents(*, cart: Cart) -> CartContents:
+    """The cart's lines with the channel's prices and live availability, in three queries
+    whatever the number of lines."""
+    lines = list(cart.lines.select_related("variant__product__tax_rate").order_by("added_at", "id"))
+    currency = cart.channel.price_list.currency if cart.channel.price_list_id else ""
+    if not lines:
+        return CartContents(cart=cart, currency=currency)
+    quantities = {line.variant_id: line.quantity for line in lines}
+    group = cart.customer.group if cart.customer_id else None
+    prices = get_unit_prices(channel=cart.channel, quantities=quantities, customer_group=group)
+    available = get_availability(variant_ids=list(quantities), channel_id=cart.channel_id)
+    items = []
+    for line in lines:
+        price = prices.get(line.variant_id)
+        total = line_net(unit_price=price, quantity=line.quantity) if price is not None else ZERO
+        items.append(
+            CartItem(
+                line=line,
+                variant=line.variant,
+                quantity=line.quantity,
+                unit_price=price,
+                line_total=total,
+                tax_rate=line.variant.product.tax_rate.rate,
+                available=max(available.get(line.variant_id, 0), 0),
+            )
+        )
+    return CartContents(cart=cart, items=items, subtotal=sum((i.line_total for i in items), ZERO), currency=currency)
+
+
+# ------------------------------------------------------------------------------
+# Abandoned-cart reminders
+# ------------------------------------------------------------------------------
+
+
+def reminder_delay(*, number: int, store: StoreSettings) -> timedelta:
+    """How long a cart must have been idle before reminder ``number`` (1, 2, …) is due:
+    the first delay, then (n − 1) × the next delay; never sooner than the store's
+    abandoned-cart threshold."""
+    hours = (
+        store.cart_first_reminder_after_hours if number <= 1 else store.cart_next_reminder_after_hours * (number - 1)
+    )
+    return max(timedelta(hours=hours), timedelta(minutes=store.abandoned_cart_after_minutes))
+
+
+def reminder_due_q(*, number: int, store: StoreSettings, now: datetime) -> Q:
+    """Carts for which reminder ``number`` is due now: open, with an e-mail and consent, not
+    unsubscribed, exactly ``number − 1`` reminders sent, idle long enough, and the previous
+    reminder at least the gap between the two delays ago (a cart found late gets its
+    reminders spaced out, not two at once)."""
+    delay = reminder_delay(number=number, store=store)
+    q = Q(
+        status=CartStatus.OPEN,
+        reminder_consent=True,
+        unsubscribed=False,
+        reminders_sent=number - 1,
+        last_activity_at__lte=now - delay,
+        lines__isnull=False,
+    ) & ~Q(email="")
+    if number > 1:
+        gap = delay - reminder_delay(number=number - 1, store=store)
+        q &= Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lte=now - gap)
+    return q
+
+
+def list_carts_due_for_reminder(*, now: datetime | None = None, limit: int = 200) -> list[tuple[int, int]]:
+    """``(cart id, reminder number)`` for the carts due a reminder now, oldest activity first.
+    Two queries (the settings, the carts)."""
+    now = now or timezone.now()
+    store = StoreSettings.load()
+    if store.cart_reminders_max <= 0:
+        return []
+    due = Q(pk__in=[])
+    for number in range(1, store.cart_reminders_max + 1):
+        due |= reminder_due_q(number=number, store=store, now=now)
+    rows = (
+        Cart.objects.filter(due)
+        .distinct()
+        .order_by("last_activity_at", "id")
+        .values_list("id", "reminders_sent")[:limit]
+    )
+    return [(cart_id, sent + 1) for cart_id, sent in rows]
