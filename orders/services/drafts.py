@@ -42,6 +42,7 @@ class OrderEntry:
     pickup_location: Location | None = None
     discount_percent: Decimal = ZERO
     notes: str = ""
+    external_reference: str = ""  # the sender's own id (API, CSV import): never placed twice per channel
 
 
 def preview_order(*, entry: OrderEntry) -> tuple[list[OrderLine], dict[str, Decimal]]:
@@ -143,6 +144,7 @@ def place_entry_order(*, entry: OrderEntry, draft: Order | None = None, by=None)
         shipping_tax_rate=entry.shipping_tax_rate,
         pickup_location=entry.pickup_location,
         discount_percent=Decimal(entry.discount_percent),
+        external_reference=entry.external_reference,
         notes=entry.notes,
         by=by,
     )
