@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Invoice, InvoiceSequence, Payment
+from billing.models import Invoice, InvoiceBulkJob, InvoiceSequence, Payment
 from catalog.admin import format_money, order_link
 
 
@@ -190,4 +190,21 @@ class InvoiceSequenceAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(InvoiceBulkJob)
+class InvoiceBulkJobAdmin(admin.ModelAdmin):
+    """Background ZIP and re-send jobs: a record of who asked for what; written by the task only."""
+
+    list_display = ("pk", "kind", "status", "done", "total", "created_by", "created_at", "finished_at")
+    list_filter = ("kind", "status", "created_at")
+    list_select_related = ("created_by",)
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in InvoiceBulkJob._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

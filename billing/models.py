@@ -221,3 +221,7 @@ class InvoiceBulkJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (BulkJobStatus.DONE, BulkJobStatus.FAILED)
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == BulkJobStatus.FAILED

@@ -37,3 +37,11 @@ def process_unpaid_orders() -> dict:
     from billing.services import process_unpaid_orders as process
 
     return process()
+
+
+@shared_task
+def run_invoice_bulk_job(job_id: int) -> str:
+    """A bulk ZIP or re-send of selected invoices; safe to run twice (see billing.services.bulk)."""
+    from billing.services import run_invoice_bulk_job as run
+
+    return run(job_id=job_id).status

@@ -22,18 +22,20 @@ from django.views.decorators.http import require_POST
 
 from billing.exceptions import BillingError
 from billing.forms import ExportForm, PaymentForm, RefundForm
-from billing.models import Invoice, PaymentMethod
+from billing.models import BulkJobKind, Invoice, InvoiceBulkJob, PaymentMethod
 from billing.providers import WebhookRejected, get_provider
 from billing.selectors import accounting_journal, get_invoice_for_detail, get_order_for_billing, list_invoices
 from billing.services import (
     build_receipt_pdf,
     confirm_provider_payment,
     open_balance,
+    open_bulk_result,
     record_payment,
     refund_payment,
     refundable_amount,
     render_invoice_pdf,
     resend_invoice_email,
+    start_invoice_bulk_job,
 )
 from catalog.money import ZERO
 from orders.models import Order
@@ -319,38 +321,52 @@ def payment_webhook_view(request: HttpRequest, provider: str) -> HttpResponse:
     return JsonResponse({"status": "recorded" if created else "duplicate", "payment": payment.pk})
 
 
-BULK_LIMIT = 200
-
-
 @login_required
 @permission_required(VIEW_INVOICE, raise_exception=True)
 @require_POST
 def invoice_bulk_view(request: HttpRequest) -> HttpResponse:
-    """The list's bulk bar: download the selected PDFs as one ZIP, or e-mail them again."""
-    import zipfile
+    """The list's bulk bar: start a background job (ZIP of the PDFs, or e-mail them again)
+    and go to its progress page. Re-sending also needs the permission to issue invoices."""
+    action = request.POST.get("action", "")
+    if action == BulkJobKind.RESEND and not request.user.has_perm("billing.add_invoice"):
+        raise PermissionDenied
+    try:
+        job = start_invoice_bulk_job(kind=action, numbers=request.POST.getlist("selected"), by=request.user)
+    except BillingError as exc:
+        messages.error(request, exc.message)
+        target = request.POST.get("next", "")
+        if target.startswith("/") and not target.startswith("//"):
+            return redirect(target)
+        return redirect("billing:invoice-list")
+    return redirect("billing:invoice-job", pk=job.pk)
 
-    numbers = request.POST.getlist("selected")[:BULK_LIMIT]
-    invoices = list(Invoice.objects.filter(number__in=numbers).select_related("order").order_by("number"))
-    if not invoices:
-        messages.error(request, _("Select at least one invoice."))
-        return redirect("billing:invoice-list")
-    if request.POST.get("action") == "resend":
-        if not request.user.has_perm("billing.add_invoice"):
-            raise PermissionDenied
-        queued = 0
-        for invoice in invoices:
-            try:
-                resend_invoice_email(invoice=invoice, by=request.user)
-            except BillingError:
-                continue
-            queued += 1
-        messages.success(request, _("%(count)s invoice e-mails queued.") % {"count": queued})
-        return redirect("billing:invoice-list")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for invoice in invoices:
-            invoice = render_invoice_pdf(invoice_id=invoice.pk)
-            with default_storage.open(invoice.pdf.name, "rb") as handle:
-                archive.writestr(f"{invoice.number}.pdf", handle.read())
-    buffer.seek(0)
-    return FileResponse(buffer, as_attachment=True, filename="invoices.zip", content_type="application/zip")
+
+def _job_or_404(pk: int) -> InvoiceBulkJob:
+    try:
+        return InvoiceBulkJob.objects.select_related("created_by").get(pk=pk)
+    except InvoiceBulkJob.DoesNotExist:
+        raise Http404(_("No such job.")) from None
+
+
+@login_required
+@permission_required(VIEW_INVOICE, raise_exception=True)
+def invoice_job_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The job's progress; htmx polls the progress partial until the job is finished."""
+    job = _job_or_404(pk)
+    if not request.htmx:
+        return render(request, "billing/bulk_job.html", {"job": job})
+    response = render(request, "billing/partials/_bulk_job_progress.html", {"job": job})
+    if job.is_finished:
+        response["HX-Refresh"] = "true"  # the whole page again: the download button, the problems
+    return response
+
+
+@login_required
+@permission_required(VIEW_INVOICE, raise_exception=True)
+def invoice_job_download_view(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(pk)
+    try:
+        handle = open_bulk_result(job=job)
+    except BillingError as exc:
+        raise Http404(exc.message) from None
+    return FileResponse(handle, as_attachment=True, filename=f"invoices-{job.pk}.zip", content_type="application/zip")

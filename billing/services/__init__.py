@@ -3,6 +3,7 @@
 Split by concern; import from ``billing.services``.
 """
 
+from billing.services.bulk import open_bulk_result, run_invoice_bulk_job, start_invoice_bulk_job
 from billing.services.corrections import correct_invoice_after_edit, edit_order_and_correct_invoice
 from billing.services.documents import build_invoice_pdf, build_receipt_pdf, render_invoice_pdf
 from billing.services.emails import (
@@ -44,6 +45,7 @@ __all__ = [
     "list_overdue_invoice_emails",
     "money_totals",
     "open_balance",
+    "open_bulk_result",
     "open_invoice",
     "place_order_and_invoice_on_terms",
     "process_unpaid_orders",
@@ -53,6 +55,8 @@ __all__ = [
     "render_invoice_pdf",
     "resend_invoice_email",
     "resend_overdue_invoice_emails",
+    "run_invoice_bulk_job",
     "send_invoice_email",
     "send_payment_reminder",
+    "start_invoice_bulk_job",
 ]

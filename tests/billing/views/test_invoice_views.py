@@ -115,22 +115,4 @@ def test_export_refuses_a_backwards_range(staff_client):
     assert "before the start" in response.content.decode()
 
 
-def test_bulk_zip_holds_the_selected_pdfs(staff_client, invoices):
-    import zipfile
-
-    response = staff_client.post(
-        reverse("billing:invoice-bulk"), {"action": "zip", "selected": [invoices[0].number, invoices[2].number]}
-    )
-    assert response.status_code == 200
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    assert sorted(archive.namelist()) == sorted([f"{invoices[0].number}.pdf", f"{invoices[2].number}.pdf"])
-    assert archive.read(f"{invoices[0].number}.pdf").startswith(b"%PDF")
-
-
-def test_bulk_resend_queues_the_selected(staff_client, invoices, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(
-            reverse("billing:invoice-bulk"), {"action": "resend", "selected": [i.number for i in invoices]}
-        )
-    assert response.status_code == 302
-    assert len(mail.outbox) == 3
+# The bulk ZIP and re-send run as background jobs: tests/billing/test_bulk_jobs.py.
