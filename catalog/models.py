@@ -53,6 +53,14 @@ class PriceList(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     currency = models.CharField(_("currency"), max_length=3, default=store_currency)
+    prices_include_tax = models.BooleanField(
+        _("prices include VAT"),
+        default=False,
+        help_text=_(
+            "On for a shop that shows gross prices (B2C): each price is entered with VAT included and the "
+            "order works out the net amounts. Off: prices are net and VAT is added."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -129,14 +137,20 @@ class Variant(TimeStampedModel):
 
 
 class Price(models.Model):
-    """The unit net price of a variant in a price list, from a quantity on (wholesale tiers)."""
+    """The unit price of a variant in a price list, from a quantity on (wholesale tiers): net,
+    or gross when the list's ``prices_include_tax`` is on."""
 
     price_list = models.ForeignKey(
         PriceList, verbose_name=_("price list"), on_delete=models.CASCADE, related_name="prices"
     )
     variant = models.ForeignKey(Variant, verbose_name=_("variant"), on_delete=models.CASCADE, related_name="prices")
     min_quantity = models.PositiveIntegerField(_("from quantity"), default=1)
-    amount = models.DecimalField(_("unit price (net)"), max_digits=12, decimal_places=2)
+    amount = models.DecimalField(
+        _("unit price"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Net, or with VAT included when the price list says its prices include VAT."),
+    )
 
     class Meta:
         ordering = ["price_list", "variant", "min_quantity"]

@@ -198,6 +198,24 @@ class Order(TimeStampedModel):
     shipping_tax_rate = models.DecimalField(_("shipping VAT rate (%)"), max_digits=5, decimal_places=2, default=0)
     tax_amount = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2, default=0)
     total_amount = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=0)
+    discount_percent = models.DecimalField(
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        help_text=_("The percentage taken off the goods (a manual discount or a percentage code); 0 for none."),
+    )
+    prices_include_tax = models.BooleanField(
+        _("prices include VAT"),
+        default=False,
+        help_text=_("Priced from a list with VAT included: the gross total is what the customer saw."),
+    )
+    vat_breakdown = models.JSONField(
+        _("VAT breakdown"),
+        default=list,
+        blank=True,
+        help_text=_("Per VAT rate: the taxable amount and its VAT, as the totals were worked out."),
+    )
 
     discount_code = models.CharField(
         _("discount code"), max_length=40, blank=True, help_text=_("The code the order used, as typed in upper case.")
@@ -271,6 +289,14 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"))
     quantity_backordered = models.PositiveIntegerField(_("backordered"), default=0)
     unit_price_amount = models.DecimalField(_("unit price (net)"), max_digits=12, decimal_places=2)
+    unit_gross_amount = models.DecimalField(
+        _("unit price (gross)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The price with VAT as the customer saw it, when the price list includes VAT."),
+    )
     tax_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
     tax_category = models.CharField(_("VAT category"), max_length=2, default="S")
     line_total_amount = models.DecimalField(_("line total (net)"), max_digits=12, decimal_places=2)
@@ -299,6 +325,7 @@ class OrderEventKind(models.TextChoices):
     STATUS = "status", _("Status changed")
     PLACED = "placed", _("Placed")
     NOTE = "note", _("Note")
+    EDITED = "edited", _("Edited")
     PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
     REFUNDED = "refunded", _("Refunded")
     INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
