@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Variant
 from inventory.exceptions import InsufficientStock, InvalidStockOperation, Shortage
+from inventory.low_stock import emit_low_stock_crossings
 from inventory.models import Location, MovementKind, Reservation, StockLevel, StockMovement
 
 
@@ -84,6 +85,7 @@ def adjust_stock(*, variant: Variant, location: Location, delta: int, reason: st
         level.refresh_from_db()
         raise InsufficientStock([Shortage(sku=variant.sku, requested=-delta, available=level.available)])
     _record(level=level, kind=MovementKind.ADJUSTMENT, quantity=delta, by=by, reason=reason)
+    emit_low_stock_crossings(drops=[(level.pk, -delta)])
     level.refresh_from_db()
     return level
 
@@ -107,6 +109,7 @@ def count_stock(*, variant: Variant, location: Location, counted: int, by=None) 
         if not updated:
             raise InvalidStockOperation(_("The stock changed while it was being counted; count again."))
         _record(level=level, kind=MovementKind.COUNT, quantity=difference, by=by, reason=_("Stock count"))
+        emit_low_stock_crossings(drops=[(level.pk, -difference)])
     level.refresh_from_db()
     return level
 
@@ -127,6 +130,7 @@ def transfer_stock(
     StockLevel.objects.filter(pk=target.pk).update(on_hand=F("on_hand") + quantity)
     _record(level=source, kind=MovementKind.TRANSFER_OUT, quantity=-quantity, by=by, reason=reason)
     _record(level=target, kind=MovementKind.TRANSFER_IN, quantity=quantity, by=by, reason=reason)
+    emit_low_stock_crossings(drops=[(source.pk, quantity)])
     source.refresh_from_db()
     target.refresh_from_db()
     return source, target
@@ -213,6 +217,7 @@ def reserve_stock(*, requests: Sequence[ReservationRequest], location_ids: Seque
             Reservation.objects.filter(order_line_id=line_id, stock_level_id=level_id).update(
                 quantity=F("quantity") + quantity
             )
+    emit_low_stock_crossings(drops=[(level_id, units) for (_line_id, level_id), units in taken.items()])
     return backordered
 
 

@@ -20,6 +20,7 @@ from orders.exceptions import DuplicateOrder, InvalidOrder, InvalidTransition
 from orders.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
 from orders.services._common import _lock, _move
 from orders.services.review import list_risk_reasons
+from orders.services.webhooks import emit_order_webhook
 from orders.tasks import send_order_email as send_order_email_task
 
 MAX_LINE_QUANTITY = 10_000
@@ -256,6 +257,7 @@ def _finish_placing(*, order: Order, lines: list[OrderLine], by=None) -> Order:
         also_save=("number", "placed_at", "needs_review", "review_reasons"),
         also_log=(placed, *held),
     )
+    emit_order_webhook(order=order, event="order.placed", lines=lines)  # before the stock rows are locked
     backordered = reserve_stock(
         requests=[
             ReservationRequest(

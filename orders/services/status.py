@@ -12,6 +12,7 @@ from inventory.services import release_reservations
 from orders.exceptions import InvalidTransition, OrderError
 from orders.models import FulfilmentStatus, Order, OrderEvent, OrderStatus, PaymentStatus
 from orders.services._common import _event, _lock, _move
+from orders.services.webhooks import emit_order_webhook
 from orders.tasks import send_order_email as send_order_email_task
 
 
@@ -27,6 +28,7 @@ def cancel_order(*, order: Order, by=None, reason: str = "") -> Order:
     if order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_PAID):
         raise InvalidTransition(_("Order %(number)s has payments; refund them before cancelling.") % {"number": order})
     _move(order, to=OrderStatus.CANCELLED, by=by, note=reason)
+    emit_order_webhook(order=order, event="order.cancelled")
     released = release_reservations(order_line_ids=list(order.lines.values_list("pk", flat=True)))
     if released:
         _event(
@@ -89,12 +91,15 @@ def sync_payment_status(*, order: Order, by=None) -> Order:
     new = derive_payment_status(
         total=order.total_amount, paid=sums.get("payment", ZERO), refunded=sums.get("refund", ZERO)
     )
+    became_paid = new != order.payment_status
     if new != order.payment_status:
         _event(order, OrderEvent.Kind.PAYMENT_RECORDED, by=by, old=order.payment_status, new=new)
         order.payment_status = new
         order.save(update_fields=["payment_status", "updated_at"])
     if new == PaymentStatus.PAID and order.status == OrderStatus.PLACED:
         _move(order, to=OrderStatus.PROCESSING, by=by, note=_("Paid in full."))
+    if new == PaymentStatus.PAID and became_paid:
+        emit_order_webhook(order=order, event="order.paid")
     return order
 
 

@@ -30,6 +30,7 @@ from shipping.models import (
     TrackingEvent,
     TrackingEventSource,
 )
+from shipping.services.webhooks import emit_shipment_delivered, emit_shipment_shipped
 from shipping.tasks import send_shipment_email as send_shipment_email_task
 
 SHIPPABLE_ORDER_STATUSES = (OrderStatus.PLACED, OrderStatus.PROCESSING)
@@ -88,6 +89,7 @@ def _move(shipment: Shipment, *, to: str, by=None) -> None:
         old=old,
         new=to,
     )
+    emit_shipment_delivered(shipment=shipment, status=to)
     kind = EMAIL_ON.get(to)
     if kind and shipment.order.email:
         transaction.on_commit(partial(send_shipment_email_task.delay, shipment_id=shipment.pk, kind=kind))
@@ -253,6 +255,7 @@ def mark_shipped(*, shipment: Shipment, by=None, carrier: str = "", tracking_num
     shipment.carrier = carrier
     shipment.tracking_number = tracking_number or shipment.tracking_number
     shipment.save(update_fields=["carrier", "tracking_number"])
+    emit_shipment_shipped(shipment=shipment)
     _consume(shipment, by=by)
     _follow_order(shipment.order, by=by)
     enqueue_handoff(shipment)
