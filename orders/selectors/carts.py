@@ -36,6 +36,15 @@ def get_open_cart(*, channel, session_key: str = "", cart_token: str | uuid.UUID
     return None
 
 
+def get_cart_by_token(*, token) -> Cart | None:
+    """The cart a reminder's link names, or None for a malformed or unknown token."""
+    try:
+        token = uuid.UUID(str(token))
+    except ValueError:
+        return None
+    return Cart.objects.filter(token=token).first()
+
+
 @dataclass(frozen=True)
 class CartItem:
     line: CartLine

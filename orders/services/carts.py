@@ -15,7 +15,6 @@ For the storefront pages (web layer):
 """
 
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -30,9 +29,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import Channel, StoreSettings, Variant
+from catalog.models import Channel, DiscountCode, StoreSettings, Variant
 from catalog.money import ZERO
 from catalog.selectors import get_unit_prices
+from catalog.services import create_incentive_code
 from config.roles import OWNER
 from inventory.selectors import get_availability
 from orders.exceptions import CartError
@@ -400,34 +400,24 @@ def send_cart_reminder(*, cart_id: int, number: int, now=None) -> bool:
     cart = Cart.objects.select_related("channel__price_list", "customer").get(pk=cart_id)
     expires_at = None
     if store.cart_incentive_enabled and not cart.incentive_code:
-        from catalog.services import create_incentive_code
-
         created = create_incentive_code(
             kind=store.cart_incentive_kind,
             value=store.cart_incentive_value,
             valid_days=store.cart_incentive_valid_days,
             prefix="BACK",
+            channels=[cart.channel],
+            description=_("Reminder for cart %(id)s") % {"id": cart.pk},
+            now=now,
         )
-        cart.incentive_code = str(getattr(created, "code", created))
+        cart.incentive_code = created.code
         Cart.objects.filter(pk=cart.pk).update(incentive_code=cart.incentive_code)
     CartEvent.objects.create(
         cart=cart, kind=CartEvent.Kind.REMINDED, quantity=number, detail=cart.incentive_code, created_at=now
     )
     if cart.incentive_code:
-        expires_at = _incentive_expiry(cart=cart, store=store, now=now)
+        expires_at = DiscountCode.objects.filter(code=cart.incentive_code).values_list("valid_until", flat=True).first()
     _send_reminder_email(cart=cart, number=number, store=store, expires_at=expires_at)
     return True
-
-
-def _incentive_expiry(*, cart: Cart, store: StoreSettings, now):
-    """The code is valid for N days from the reminder that first carried it."""
-    first = (
-        CartEvent.objects.filter(cart=cart, kind=CartEvent.Kind.REMINDED, detail=cart.incentive_code)
-        .order_by("created_at", "id")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    return (first or now) + timedelta(days=store.cart_incentive_valid_days)
 
 
 def cart_link(token, kind: str) -> str:
