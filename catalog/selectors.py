@@ -2,7 +2,10 @@
 
 from decimal import Decimal
 
-from catalog.models import Channel, CustomerGroup, Price, Variant
+from django.db.models import Count, Prefetch, Q
+
+from catalog.models import Category, Channel, ChannelKind, CustomerGroup, Price, Product, Variant
+from catalog.money import HUNDRED, quantize
 
 
 def get_price_list_id(*, channel: Channel, customer_group: CustomerGroup | None = None) -> int:
@@ -42,3 +45,95 @@ def get_unit_prices(
 
 def is_sold_on(*, variant: Variant, channel: Channel) -> bool:
     return variant.is_active and variant.product.is_active and channel.products.filter(pk=variant.product_id).exists()
+
+
+# ------------------------------------------------------------------------------
+# Storefront (the web channel's catalogue pages)
+# ------------------------------------------------------------------------------
+
+
+def get_web_channel() -> Channel | None:
+    """The channel the storefront sells on: the active channel of kind web (the first by code)."""
+    return (
+        Channel.objects.filter(kind=ChannelKind.WEB, is_active=True)
+        .select_related("price_list")
+        .order_by("code")
+        .first()
+    )
+
+
+def gross(net: Decimal, rate: Decimal) -> Decimal:
+    """A net unit price with its VAT, as a shop shows it (rounded half up to the cent)."""
+    return quantize(net * (HUNDRED + rate) / HUNDRED)
+
+
+def shop_price(amount: Decimal, rate: Decimal, *, includes_tax: bool) -> Decimal:
+    """What the shop shows for a price-list amount: the amount itself when the list's prices
+    include VAT (``PriceList.prices_include_tax``), else the net amount with its VAT."""
+    return quantize(amount) if includes_tax else gross(amount, rate)
+
+
+def shop_vat_breakdown(amounts, *, includes_tax: bool) -> dict[Decimal, tuple[Decimal, Decimal]]:
+    """{rate: (net basis, VAT)} of (rate, line amount) pairs, per rate on the sum of that rate's
+    lines: from the nets (VAT added), or from the grosses (basis = gross ÷ (1 + rate), VAT the rest)."""
+    sums: dict[Decimal, Decimal] = {}
+    for rate, amount in amounts:
+        sums[Decimal(rate)] = sums.get(Decimal(rate), Decimal("0")) + amount
+    result = {}
+    for rate, total in sorted(sums.items()):
+        if includes_tax:
+            basis = quantize(total * HUNDRED / (HUNDRED + rate))
+            result[rate] = (basis, quantize(total) - basis)
+        else:
+            result[rate] = (quantize(total), quantize(total * rate / HUNDRED))
+    return result
+
+
+def shop_products(*, channel: Channel):
+    """Active products the channel sells, with their category and tax rate (one query to list)."""
+    return (
+        Product.objects.filter(is_active=True, channels=channel)
+        .select_related("category", "tax_rate")
+        .order_by("name", "pk")
+    )
+
+
+def list_shop_categories(*, channel: Channel):
+    """Categories that hold at least one product the channel sells, by name."""
+    return (
+        Category.objects.annotate(
+            product_count=Count(
+                "products", filter=Q(products__is_active=True, products__channels=channel), distinct=True
+            )
+        )
+        .filter(product_count__gt=0)
+        .order_by("name")
+    )
+
+
+def search_shop_products(*, channel: Channel, query: str):
+    """Products sold on the channel whose name matches, or one of whose active variants has that SKU."""
+    query = query.strip()
+    return (
+        shop_products(channel=channel)
+        .filter(Q(name__icontains=query) | Q(variants__sku__iexact=query, variants__is_active=True))
+        .distinct()
+    )
+
+
+def get_shop_product(*, channel: Channel, slug: str):
+    """A product the channel sells, with its active variants (two queries), or None."""
+    return (
+        shop_products(channel=channel)
+        .prefetch_related(Prefetch("variants", queryset=Variant.objects.filter(is_active=True).order_by("sku")))
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def list_shop_variants(*, products) -> dict[int, list[Variant]]:
+    """The active variants of the listed products, by product id (one query)."""
+    by_product: dict[int, list[Variant]] = {}
+    for variant in Variant.objects.filter(product__in=[p.pk for p in products], is_active=True).order_by("sku"):
+        by_product.setdefault(variant.product_id, []).append(variant)
+    return by_product

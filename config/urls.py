@@ -10,8 +10,7 @@ urlpatterns = [
     path("", include("shipping.urls")),
     path("stock/", include("inventory.urls")),
     path("billing/", include("billing.urls")),
-    # Public: the reminder e-mails' cart links (restore, unsubscribe), next to the shop's pages.
-    path("shop/cart/", include("orders.urls_shop")),
+    path("shop/", include("catalog.urls_shop")),
     path("", include("orders.urls")),
 ]
 

@@ -1,0 +1,244 @@
+"""Checkout, the order confirmation and the built-in provider's test payment page.
+
+One checkout page: e-mail (and consent to a reminder), name, phone, delivery or pickup
+(priced by ``shipping.services``), addresses, a discount code (``catalog.services``'s refusal
+shown by the field), and the payment choice. Placing goes through
+``orders.services.carts.place_order_from_cart`` — the same ``place_order`` as every source —
+and never happens twice: the form carries a one-time token (a repeated POST of a placed
+token goes to that order), the service returns the cart's order when the cart is already
+converted, and the page redirects after the POST.
+
+Online payment uses the built-in provider (``billing.providers.SignedWebhookProvider``): the
+test payment page stands in for the provider's hosted page; its "Pay" button builds the
+provider's signed confirmation and hands it to the same parser and service as the payment
+webhook (``billing.services.confirm_provider_payment``), server-side.
+"""
+
+import json
+import secrets
+import time
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from billing.exceptions import BillingError
+from billing.providers import SignedWebhookProvider, WebhookRejected, sign
+from billing.services import confirm_provider_payment, open_balance
+from catalog.exceptions import CatalogError, DiscountCodeRefused
+from catalog.forms_shop import CheckoutForm, PaymentChoice
+from catalog.money import ZERO, quantize
+from catalog.services.discounts import check_discount_code
+from catalog.views.shop_cart import session_cart, summarise_cart
+from catalog.views.shop_common import CART_SESSION_KEY, shop_channel, shop_context
+from inventory.exceptions import InventoryError
+from orders.exceptions import OrderError
+from orders.models import CartEvent, Order, OrderStatus
+from orders.services.carts import give_cart_email, place_order_from_cart, record_cart_step
+from orders.services.drafts import DEFAULT_SHIPPING_TAX_RATE
+from shipping.exceptions import ShippingError
+from shipping.services import list_shipping_options, quote_shipping
+
+PLACED_SESSION_KEY = "shop_placed"  # {form token: tracking code} of orders placed in this session
+PAYMENT_SESSION_KEY = "shop_payment"  # {tracking code: payment choice}
+
+
+def _totals(*, summary, discount: Decimal, shipping: Decimal | None) -> dict:
+    """Gross figures for the summary box; the order itself computes its own VAT per rate."""
+    rate = (summary.vat / summary.subtotal_net) if summary.subtotal_net else ZERO
+    discount_gross = quantize(discount * (1 + rate))
+    shipping_gross = quantize(shipping * (100 + DEFAULT_SHIPPING_TAX_RATE) / 100) if shipping is not None else None
+    total = summary.subtotal_gross - discount_gross + (shipping_gross or ZERO)
+    return {"discount": discount_gross, "shipping": shipping_gross, "total": total}
+
+
+def shop_checkout_view(request: HttpRequest) -> HttpResponse:
+    channel = shop_channel()
+    cart = session_cart(request, channel=channel)
+    if request.method == "POST":
+        placed = request.session.get(PLACED_SESSION_KEY, {}).get(request.POST.get("token", ""))
+        if placed:  # the same form sent again (double click, reload, back button)
+            return redirect("shop:order", code=placed)
+    summary = summarise_cart(cart=cart)
+    if cart is None or not summary.rows:
+        messages.info(request, _("Your cart is empty."))
+        return redirect("shop:cart")
+    options = list_shipping_options(channel=channel, subtotal=summary.subtotal_net, weight_grams=summary.weight_grams)
+    quote = None
+    status = 200
+    if request.method != "POST":
+        if not cart.stage_reached(cart.Stage.CHECKOUT):
+            record_cart_step(cart=cart, kind=CartEvent.Kind.CHECKOUT_STARTED)
+        form = CheckoutForm(
+            options=options,
+            initial={
+                "email": cart.email,
+                "reminder_consent": cart.reminder_consent,
+                "token": secrets.token_urlsafe(16),
+                "delivery": CheckoutForm.option_key(options[0]) if options else "",
+            },
+        )
+    else:
+        form = CheckoutForm(request.POST, options=options)
+        valid = form.is_valid()
+        email = form.cleaned_data.get("email")
+        if email and (email != cart.email or form.cleaned_data.get("reminder_consent") != cart.reminder_consent):
+            cart = give_cart_email(cart=cart, email=email, consent=form.cleaned_data.get("reminder_consent", False))
+        code = form.cleaned_data.get("discount_code", "")
+        if code:
+            try:
+                quote = check_discount_code(
+                    code=code, channel=channel, email=email or "", subtotal=summary.subtotal_net
+                )
+            except DiscountCodeRefused as exc:
+                form.add_error("discount_code", exc.message)
+                valid = False
+        if valid and "apply" not in request.POST:
+            response = _place(request, form=form, cart=cart, channel=channel, summary=summary, quote=quote)
+            if response is not None:
+                return response
+        status = 200 if "apply" in request.POST and not form.errors else 400
+    option = form.option() if form.is_bound and hasattr(form, "cleaned_data") else None
+    shipping = None
+    if option is not None:
+        shipping = option.price
+    elif not form.is_bound and options:
+        shipping = options[0].price
+    discount = quote.amount if quote is not None else ZERO
+    context = shop_context(request, channel=channel, cart_count=summary.units) | {
+        "cart": cart,
+        "summary": summary,
+        "form": form,
+        "options": [(CheckoutForm.option_key(o), o) for o in options],
+        "quote": quote,
+        "totals": _totals(summary=summary, discount=discount, shipping=shipping),
+        "shipping_tax_rate": DEFAULT_SHIPPING_TAX_RATE,
+    }
+    return render(request, "catalog/shop/checkout.html", context, status=status)
+
+
+def _place(request: HttpRequest, *, form: CheckoutForm, cart, channel, summary, quote) -> HttpResponse | None:
+    """Place the order; on a refusal, put the message by its field and return None."""
+    data = form.cleaned_data
+    option = form.option()
+    discount = quote.amount if quote is not None else ZERO
+    try:
+        shipping = quote_shipping(
+            method=option.method,
+            channel=channel,
+            subtotal=max(summary.subtotal_net - discount, ZERO),
+            weight_grams=summary.weight_grams,
+        )
+    except ShippingError as exc:
+        form.add_error("delivery", exc.message)
+        return None
+    record_cart_step(cart=cart, kind=CartEvent.Kind.SHIPPING_CHOSEN, detail=option.label)
+    # The cart is converted by placing, so the payment step is recorded as the order is sent.
+    record_cart_step(cart=cart, kind=CartEvent.Kind.PAYMENT_STARTED, detail=data["payment"])
+    try:
+        order = place_order_from_cart(
+            cart=cart,
+            email=data["email"],
+            customer_name=data["name"],
+            phone=data.get("phone") or "",
+            shipping_address=form.shipping_address(),
+            billing_address=form.billing_address(),
+            shipping_method=option.method,
+            shipping_amount=shipping,
+            shipping_tax_rate=DEFAULT_SHIPPING_TAX_RATE,
+            pickup_location=option.location,
+            discount_code=data.get("discount_code") or "",
+        )
+    except DiscountCodeRefused as exc:
+        form.add_error("discount_code", exc.message)
+        return None
+    except (CatalogError, OrderError, InventoryError) as exc:
+        form.add_error(None, exc.message)
+        return None
+    placed = request.session.get(PLACED_SESSION_KEY, {})
+    placed[data["token"]] = order.tracking_code
+    request.session[PLACED_SESSION_KEY] = dict(list(placed.items())[-20:])
+    payments = request.session.get(PAYMENT_SESSION_KEY, {})
+    payments[order.tracking_code] = data["payment"]
+    request.session[PAYMENT_SESSION_KEY] = dict(list(payments.items())[-20:])
+    request.session.pop(CART_SESSION_KEY, None)
+    if data["payment"] == PaymentChoice.ONLINE:
+        return redirect("shop:payment", code=order.tracking_code)
+    messages.success(request, _("Thank you! Your order %(number)s is placed.") % {"number": order.number})
+    return redirect("shop:order", code=order.tracking_code)
+
+
+def _order_or_404(code: str) -> Order:
+    order = (
+        Order.objects.exclude(status=OrderStatus.DRAFT)
+        .select_related("pickup_location", "shipping_method", "channel")
+        .prefetch_related("lines")
+        .filter(tracking_code=code)
+        .first()
+    )
+    if order is None:
+        raise Http404(_("No such order."))
+    return order
+
+
+def shop_order_view(request: HttpRequest, code: str) -> HttpResponse:
+    """The confirmation: what was ordered, how to pay (bank details for a transfer), the tracking link."""
+    channel = shop_channel()
+    order = _order_or_404(code)
+    choice = request.session.get(PAYMENT_SESSION_KEY, {}).get(code, "")
+    context = shop_context(request, channel=channel) | {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "payment_choice": choice,
+        "balance": open_balance(order=order),
+        "online_payment": bool(settings.PAYMENT_WEBHOOK_SECRET),
+        "tracking_url": reverse("shipping:track", args=[order.tracking_code]),
+    }
+    return render(request, "catalog/shop/order.html", context)
+
+
+def shop_payment_view(request: HttpRequest, code: str) -> HttpResponse:
+    """The built-in provider's hosted test page: pay (or fail) the open balance of the order.
+
+    A real provider would redirect here to its own page and post its signed confirmation to
+    ``/billing/webhooks/webhook/``; this page signs the same confirmation with the shared
+    secret and hands it to the same parser and service, server-side.
+    """
+    channel = shop_channel()
+    order = _order_or_404(code)
+    if not settings.PAYMENT_WEBHOOK_SECRET:
+        raise Http404(_("Online payment is not set up."))
+    balance = open_balance(order=order)
+    if request.method == "POST" and balance > 0 and order.status != OrderStatus.CANCELLED:
+        outcome = "failed" if "fail" in request.POST else "succeeded"
+        body = json.dumps(
+            {
+                "id": f"test-{secrets.token_hex(8)}",
+                "order": order.number,
+                "amount": str(balance),
+                "currency": order.currency,
+                "status": outcome,
+            }
+        ).encode()
+        timestamp = str(int(time.time()))
+        headers = {
+            "X-Backroom-Timestamp": timestamp,
+            "X-Backroom-Signature": sign(secret=settings.PAYMENT_WEBHOOK_SECRET, timestamp=timestamp, body=body),
+        }
+        try:
+            confirmation = SignedWebhookProvider().parse(body=body, headers=headers, now=time.time())
+            confirm_provider_payment(confirmation=confirmation)
+        except (WebhookRejected, BillingError) as exc:
+            messages.error(request, getattr(exc, "message", None) or getattr(exc, "reason", str(exc)))
+            return redirect("shop:payment", code=code)
+        if outcome == "failed":
+            messages.error(request, _("The payment did not go through. Try again, or choose another way to pay."))
+            return redirect("shop:payment", code=code)
+        messages.success(request, _("Payment received — thank you!"))
+        return redirect("shop:order", code=code)
+    context = shop_context(request, channel=channel) | {"order": order, "balance": balance}
+    return render(request, "catalog/shop/payment.html", context)
