@@ -11,6 +11,8 @@ urlpatterns = [
     path("stock/", include("inventory.urls")),
     path("billing/", include("billing.urls")),
     path("shop/", include("catalog.urls_shop")),
+    # Public: the reminder e-mails' cart links (restore, unsubscribe), next to the shop's pages.
+    path("shop/cart/", include("orders.urls_shop")),
     path("", include("orders.urls")),
 ]
 
