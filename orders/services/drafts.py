@@ -12,14 +12,22 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from catalog.models import Channel
+from catalog.models import Channel, normalise_code
 from catalog.money import HUNDRED, ZERO, quantize
 from inventory.models import Location
 from orders.exceptions import InvalidOrder, InvalidTransition
 from orders.models import Customer, Order, OrderLine, OrderStatus
 from orders.services._common import _lock
 from orders.services.customers import create_customer
-from orders.services.placement import LineInput, _price_lines, compute_totals, place_draft_order, place_order
+from orders.services.placement import (
+    LineInput,
+    _price_lines,
+    check_discount_combination,
+    compute_totals,
+    place_draft_order,
+    place_order,
+    quote_discount_code,
+)
 
 DEFAULT_SHIPPING_TAX_RATE = Decimal("19.00")
 
@@ -41,8 +49,18 @@ class OrderEntry:
     shipping_tax_rate: Decimal = DEFAULT_SHIPPING_TAX_RATE
     pickup_location: Location | None = None
     discount_percent: Decimal = ZERO
+    discount_code: str = ""
     notes: str = ""
     external_reference: str = ""  # the sender's own id (API, CSV import): never placed twice per channel
+
+
+def _contact_email(entry: OrderEntry) -> str:
+    """The e-mail a per-customer code limit is counted against."""
+    if entry.email:
+        return entry.email
+    if entry.customer is not None:
+        return entry.customer.email
+    return (entry.new_customer or {}).get("email", "")
 
 
 def preview_order(*, entry: OrderEntry) -> tuple[list[OrderLine], dict[str, Decimal]]:
@@ -51,9 +69,16 @@ def preview_order(*, entry: OrderEntry) -> tuple[list[OrderLine], dict[str, Deci
     Raises ``InvalidOrder`` for an item the channel does not sell or has no price for.
     """
     priced = _price_lines(channel=entry.channel, lines=entry.lines, customer=entry.customer) if entry.lines else []
+    quote = None
+    if entry.discount_code.strip() and priced:
+        check_discount_combination(discount_percent=entry.discount_percent)
+        quote = quote_discount_code(
+            code=entry.discount_code, channel=entry.channel, email=_contact_email(entry), lines=priced
+        )
     totals = compute_totals(
         lines=priced,
-        discount_percent=Decimal(entry.discount_percent),
+        discount_percent=quote.percent if quote else Decimal(entry.discount_percent),
+        discount_fixed_amount=quote.fixed_amount if quote else ZERO,
         shipping_amount=quantize(entry.shipping_amount),
         shipping_tax_rate=entry.shipping_tax_rate,
     )
@@ -105,6 +130,7 @@ def save_draft_order(*, entry: OrderEntry, draft: Order | None = None, by=None) 
         "pickup_location": entry.pickup_location,
         "shipping_tax_rate": entry.shipping_tax_rate,
         "notes": entry.notes,
+        "discount_code": normalise_code(entry.discount_code),
         **totals,
     }
     if draft is None:
@@ -144,6 +170,7 @@ def place_entry_order(*, entry: OrderEntry, draft: Order | None = None, by=None)
         shipping_tax_rate=entry.shipping_tax_rate,
         pickup_location=entry.pickup_location,
         discount_percent=Decimal(entry.discount_percent),
+        discount_code=entry.discount_code,
         external_reference=entry.external_reference,
         notes=entry.notes,
         by=by,

@@ -11,9 +11,11 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.exceptions import DiscountCodeRefused
 from catalog.models import Channel, Variant
-from catalog.money import HUNDRED, ZERO, line_net, quantize, vat_breakdown
+from catalog.money import HUNDRED, ZERO, line_net, quantize, split_allowance, vat_breakdown
 from catalog.selectors import get_unit_prices
+from catalog.services import DiscountQuote, check_discount_code, redeem_discount_code
 from inventory.models import Location
 from inventory.services import ReservationRequest, reserve_stock
 from orders.exceptions import DuplicateOrder, InvalidOrder, InvalidTransition
@@ -98,16 +100,29 @@ def _price_lines(*, channel: Channel, lines: Sequence[LineInput], customer: Cust
 
 
 def compute_totals(
-    *, lines: Sequence[OrderLine], discount_percent: Decimal, shipping_amount: Decimal, shipping_tax_rate: Decimal
+    *,
+    lines: Sequence[OrderLine],
+    discount_percent: Decimal,
+    shipping_amount: Decimal,
+    shipping_tax_rate: Decimal,
+    discount_fixed_amount: Decimal = ZERO,
 ) -> dict[str, Decimal]:
     """Order totals by the EN 16931 rules: the discount is an allowance per VAT rate, and VAT
-    is computed per rate on the sum of that rate's nets (after the allowance), then rounded."""
+    is computed per rate on the sum of that rate's nets (after the allowance), then rounded.
+
+    A fixed discount (a fixed-amount code) is split over the rates in proportion to their
+    bases, never more than the goods (``catalog.money.split_allowance``)."""
     subtotal = sum((line.line_total_amount for line in lines), ZERO)
     by_rate = vat_breakdown((line.tax_rate, line.line_total_amount) for line in lines)
+    fixed = (
+        split_allowance(discount_fixed_amount, {r: b for r, (b, _v) in by_rate.items()})
+        if discount_fixed_amount
+        else {}
+    )
     discount = ZERO
     taxable: list[tuple[Decimal, Decimal]] = []
     for rate, (basis, _vat) in by_rate.items():
-        allowance = quantize(basis * discount_percent / HUNDRED)
+        allowance = fixed[rate] if fixed else quantize(basis * discount_percent / HUNDRED)
         discount += allowance
         taxable.append((rate, basis - allowance))
     if shipping_amount:
@@ -139,6 +154,7 @@ def place_order(
     shipping_tax_rate: Decimal = Decimal("19.00"),
     pickup_location: Location | None = None,
     discount_percent: Decimal = ZERO,
+    discount_code: str = "",
     external_reference: str = "",
     notes: str = "",
     by=None,
@@ -147,6 +163,9 @@ def place_order(
 
     All or nothing: a refusal (unknown item, no price, not enough stock) raises an
     ``OrderError`` or ``InsufficientStock`` and leaves no order and no reservation behind.
+    A discount code is checked, and its use counted under the code's row lock
+    (``catalog.services.redeem_discount_code``); a refused code raises ``InvalidOrder`` on the
+    field ``discount_code``. A code and a manual discount do not combine.
     The number is ``ORDER_NUMBER_START + id``, so placing never waits on a counter row.
     """
     if not channel.is_active:
@@ -174,6 +193,10 @@ def place_order(
         email = email or customer.email
         phone = phone or customer.phone
         customer_name = customer_name or customer.full_name or customer.company_name
+    quote = None
+    if (discount_code or "").strip():
+        check_discount_combination(discount_percent=discount_percent)
+        quote = quote_discount_code(code=discount_code, channel=channel, email=email, lines=priced)
     order = Order(
         channel=channel,
         customer=customer,
@@ -189,9 +212,11 @@ def place_order(
         external_reference=external_reference,
         notes=notes,
         created_by=by,
+        discount_code=quote.code if quote else "",
         **compute_totals(
             lines=priced,
-            discount_percent=Decimal(discount_percent),
+            discount_percent=quote.percent if quote else Decimal(discount_percent),
+            discount_fixed_amount=quote.fixed_amount if quote else ZERO,
             shipping_amount=quantize(shipping_amount),
             shipping_tax_rate=shipping_tax_rate,
         ),
@@ -210,7 +235,47 @@ def place_order(
     for line in priced:
         line.order = order
     OrderLine.objects.bulk_create(priced)
+    if order.discount_code:
+        _redeem_discount_code(order, by=by)
     return _finish_placing(order=order, lines=priced, by=by)
+
+
+def check_discount_combination(*, discount_percent: Decimal) -> None:
+    if Decimal(discount_percent or 0):
+        raise InvalidOrder(
+            _("A discount code and a manual discount do not combine: use one or the other."), field="discount_code"
+        )
+
+
+def quote_discount_code(*, code: str, channel: Channel, email: str, lines: Sequence[OrderLine]) -> DiscountQuote:
+    """What the code takes off these priced lines; a refused code is an ``InvalidOrder`` on ``discount_code``."""
+    subtotal = sum((line.line_total_amount for line in lines), ZERO)
+    try:
+        return check_discount_code(code=code, channel=channel, email=email, subtotal=subtotal)
+    except DiscountCodeRefused as exc:
+        raise InvalidOrder(exc.message, field="discount_code") from exc
+
+
+def _redeem_discount_code(order: Order, *, by=None) -> None:
+    """Count the order's use of its code (locking the code's row until commit) and note it on the timeline."""
+    try:
+        redeem_discount_code(
+            code=order.discount_code,
+            order_id=order.pk,
+            channel=order.channel,
+            email=order.email,
+            subtotal=order.subtotal_amount,
+            amount=order.discount_amount,
+        )
+    except DiscountCodeRefused as exc:
+        raise InvalidOrder(exc.message, field="discount_code") from exc
+    OrderEvent.objects.create(
+        order=order,
+        kind=OrderEvent.Kind.NOTE,
+        by=by,
+        message=_("Discount code %(code)s used: %(amount)s %(currency)s off the goods.")
+        % {"code": order.discount_code, "amount": order.discount_amount, "currency": order.currency},
+    )
 
 
 def _finish_placing(*, order: Order, lines: list[OrderLine], by=None) -> Order:
@@ -289,4 +354,6 @@ def place_draft_order(*, order: Order, by=None) -> Order:
             _("Order %(number)s is %(status)s and cannot become %(target)s.")
             % {"number": order, "status": order.get_status_display(), "target": OrderStatus.PLACED.label}
         )
+    if order.discount_code:
+        _redeem_discount_code(order, by=by)
     return _finish_placing(order=order, lines=list(order.lines.select_related("variant")), by=by)

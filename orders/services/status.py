@@ -8,6 +8,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from catalog.money import ZERO
+from catalog.services import release_discount_code
 from inventory.services import release_reservations
 from orders.exceptions import InvalidTransition, OrderError
 from orders.models import FulfilmentStatus, Order, OrderEvent, OrderStatus, PaymentStatus
@@ -30,6 +31,8 @@ def cancel_order(*, order: Order, by=None, reason: str = "") -> Order:
     _move(order, to=OrderStatus.CANCELLED, by=by, note=reason)
     emit_order_webhook(order=order, event="order.cancelled")
     released = release_reservations(order_line_ids=list(order.lines.values_list("pk", flat=True)))
+    if order.discount_code:  # the code's use is given back (its redemption is kept, marked released)
+        release_discount_code(order_id=order.pk)
     if released:
         _event(
             order, OrderEvent.Kind.STOCK, by=by, message=_("%(count)s reserved units released.") % {"count": released}

@@ -2,7 +2,17 @@ from decimal import Decimal
 
 import factory
 
-from catalog.models import Category, Channel, CustomerGroup, Price, PriceList, Product, TaxRate, Variant
+from catalog.models import (
+    Category,
+    Channel,
+    CustomerGroup,
+    DiscountCode,
+    Price,
+    PriceList,
+    Product,
+    TaxRate,
+    Variant,
+)
 
 
 class TaxRateFactory(factory.django.DjangoModelFactory):
@@ -80,3 +90,20 @@ class CustomerGroupFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Group {n}")
     price_list = factory.SubFactory(PriceListFactory)
+
+
+class DiscountCodeFactory(factory.django.DjangoModelFactory):
+    """A percent code valid on every channel, without limits, unless told otherwise."""
+
+    class Meta:
+        model = DiscountCode
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"SAVE{n:04d}")
+    kind = DiscountCode.Kind.PERCENT
+    value = Decimal("10.00")
+
+    @factory.post_generation
+    def channels(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.channels.set(extracted)
