@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 # Reached without signing in, on purpose.
 PUBLIC = {"login", "logout", "shipping:track"}
-PUBLIC_PREFIXES = ("billing/webhooks/", "shipping/webhooks/", "webhooks/", "shop/")
+PUBLIC_PREFIXES = ("billing/webhooks/", "shipping/webhooks/", "webhooks/", "shop/", "api/")
 
 
 def _walk(patterns, prefix="", namespace=""):
