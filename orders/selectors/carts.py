@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from catalog.models import StoreSettings, Variant
@@ -122,13 +122,15 @@ def reminder_due_q(*, number: int, store: StoreSettings, now: datetime) -> Q:
     reminder at least the gap between the two delays ago (a cart found late gets its
     reminders spaced out, not two at once)."""
     delay = reminder_delay(number=number, store=store)
+    # No join: the same condition guards the claiming UPDATE, where PostgreSQL re-checks it
+    # on the row a concurrent claim has just committed.
     q = Q(
+        Exists(CartLine.objects.filter(cart_id=OuterRef("pk"))),
         status=CartStatus.OPEN,
         reminder_consent=True,
         unsubscribed=False,
         reminders_sent=number - 1,
         last_activity_at__lte=now - delay,
-        lines__isnull=False,
     ) & ~Q(email="")
     if number > 1:
         gap = delay - reminder_delay(number=number - 1, store=store)
@@ -146,10 +148,5 @@ def list_carts_due_for_reminder(*, now: datetime | None = None, limit: int = 200
     due = Q(pk__in=[])
     for number in range(1, store.cart_reminders_max + 1):
         due |= reminder_due_q(number=number, store=store, now=now)
-    rows = (
-        Cart.objects.filter(due)
-        .distinct()
-        .order_by("last_activity_at", "id")
-        .values_list("id", "reminders_sent")[:limit]
-    )
+    rows = Cart.objects.filter(due).order_by("last_activity_at", "id").values_list("id", "reminders_sent")[:limit]
     return [(cart_id, sent + 1) for cart_id, sent in rows]

@@ -388,14 +388,10 @@ def send_cart_reminder(*, cart_id: int, number: int, now=None) -> bool:
     store = StoreSettings.load()
     if not 1 <= number <= store.cart_reminders_max:
         return False
-    claimed = (
-        Cart.objects.filter(reminder_due_q(number=number, store=store, now=now), pk=cart_id)
-        .distinct()
-        .values_list("pk", flat=True)
-    )
-    if not Cart.objects.filter(pk__in=list(claimed), reminders_sent=number - 1).update(
+    claimed = Cart.objects.filter(reminder_due_q(number=number, store=store, now=now), pk=cart_id).update(
         reminders_sent=number, last_reminded_at=now
-    ):
+    )
+    if not claimed:
         return False
     cart = Cart.objects.select_related("channel__price_list", "customer").get(pk=cart_id)
     expires_at = None
