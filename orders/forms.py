@@ -192,6 +192,13 @@ class OrderEntryForm(AddressForm):
         initial=Decimal("0"),
         widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01", "inputmode": "decimal"}),
     )
+    discount_code = forms.CharField(
+        label=_("Discount code"),
+        max_length=40,
+        required=False,
+        help_text=_("Instead of a manual discount; checked as you type."),
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off", "autocapitalize": "characters"}),
+    )
     delivery = forms.ChoiceField(label=_("Delivery"), choices=DELIVERY_CHOICES, initial=DELIVERY_SHIP)
     shipping_method = forms.ModelChoiceField(
         label=_("Shipping method"),
@@ -253,6 +260,7 @@ class OrderEntryForm(AddressForm):
         }
         for name, trigger in (
             ("discount_percent", "input changed delay:300ms"),
+            ("discount_code", "input changed delay:400ms"),
             ("shipping_method", "change"),
             ("channel", "change"),
             ("delivery", "change"),

@@ -31,7 +31,7 @@ from catalog.templatetags.money import format_money
 from inventory.exceptions import InsufficientStock, InventoryError
 from inventory.models import Location
 from inventory.selectors import find_variant_by_code
-from orders.exceptions import OrderError
+from orders.exceptions import InvalidOrder, OrderError
 from orders.forms import OrderEntryForm, discount_limit_for, parse_entry_lines
 from orders.models import Customer, Order, OrderStatus
 from orders.selectors.order_entry import (
@@ -208,10 +208,19 @@ def _price(state: EntryState) -> None:
         shipping_method=method,
         pickup_location=pickup,
         discount_percent=discount,
+        discount_code=cleaned.get("discount_code", ""),
         notes=cleaned.get("notes", ""),
     )
     try:
-        priced, totals = preview_order(entry=entry)
+        try:
+            priced, totals = preview_order(entry=entry)
+        except InvalidOrder as exc:
+            if exc.field != "discount_code":
+                raise
+            # A refused code is said next to its field; the totals are shown without it.
+            form.add_error("discount_code", exc.message)
+            entry.discount_code = ""
+            priced, totals = preview_order(entry=entry)
     except OrderError as exc:
         state.errors.append(exc.message)
         state.entry = entry
@@ -253,7 +262,8 @@ def _initial_from_draft(draft: Order) -> tuple[dict, list[tuple[str, int]]]:
         "delivery": delivery,
         "shipping_method": draft.shipping_method_id,
         "pickup_location": draft.pickup_location_id,
-        "discount_percent": discount,
+        "discount_percent": ZERO if draft.discount_code else discount,
+        "discount_code": draft.discount_code,
         "notes": draft.notes,
         "draft": draft.pk,
     }
@@ -438,6 +448,8 @@ def _counter_location(channel: Channel) -> Location:
 def _service_error(state: EntryState, exc: Exception) -> None:
     if isinstance(exc, InvalidCustomer) and exc.field:
         state.form.add_error(f"new_{exc.field}" if exc.field != "company_name" else "new_company", exc.message)
+    elif isinstance(exc, InvalidOrder) and exc.field == "discount_code":
+        state.form.add_error("discount_code", exc.message)
     else:
         state.errors.append(exc.message)
 
