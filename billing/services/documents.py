@@ -7,10 +7,15 @@ leaves no file, and a second render of the same invoice replaces the same file, 
 always one PDF per invoice.
 """
 
+import functools
+import mimetypes
 import os
 import tempfile
+import threading
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -18,6 +23,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import strip_spaces_between_tags
 
 from billing.models import Invoice, InvoiceStatus
 
@@ -63,20 +69,93 @@ def document_context(invoice: Invoice) -> dict:
         "reason": snapshot.get("reason", ""),
         "corrects": snapshot.get("corrects", ""),
         "logo_url": logo_path,
-        "font_dir": (STATIC_DIR / "fonts" / "dejavu").as_uri(),
         "printed_at": timezone.now(),
     }
 
 
-def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML
+class _Renderer:
+    """WeasyPrint's parsed stylesheets and fonts, kept for the life of the process.
 
-    return HTML(string=html, base_url=STATIC_DIR.as_uri() + "/").write_pdf()
+    Parsing ``invoice.css`` and loading its ``@font-face`` fonts into a fresh
+    ``FontConfiguration`` took a large share of every render; both are the same for every
+    document, so they are built once per thread (Pango's font maps are not shared across
+    threads) and reused. Files under ``static/`` are read from disk, never through a URL
+    fetch that could leave the machine.
+    """
+
+    def __init__(self) -> None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.font_config = FontConfiguration()
+        self.stylesheets = {
+            name: CSS(
+                filename=str(STATIC_DIR / "css" / name), font_config=self.font_config, url_fetcher=static_fetcher()
+            )
+            for name in ("pdf_fonts.css", "invoice.css")
+        }
+        self.image_cache: dict = {}
+
+    def write_pdf(self, html: str, *, sheets: tuple[str, ...], **options) -> bytes:
+        from weasyprint import HTML
+
+        document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=static_fetcher())
+        return document.write_pdf(
+            stylesheets=[self.stylesheets[name] for name in sheets],
+            font_config=self.font_config,
+            cache=self.image_cache,
+            optimize_images=True,
+            **options,
+        )
+
+
+_local = threading.local()
+
+
+def _renderer() -> _Renderer:
+    renderer = getattr(_local, "renderer", None)
+    if renderer is None:
+        renderer = _local.renderer = _Renderer()
+    return renderer
+
+
+@functools.cache
+def _static_fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticFetcher(URLFetcher):
+        """Serve ``file:`` URLs inside ``static/`` and the media folder from disk; refuse the rest.
+
+        Documents only refer to the project's fonts and CSS and to the store's logo, so a
+        template naming any other URL renders without it instead of fetching it.
+        """
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file:"):
+                path = Path(url2pathname(urlsplit(url).path)).resolve()
+                roots = (STATIC_DIR.resolve(), Path(settings.MEDIA_ROOT).resolve())
+                if any(path.is_relative_to(root) for root in roots):
+                    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+            raise ValueError(f"documents do not fetch {url[:80]}")
+
+    return StaticFetcher
+
+
+def static_fetcher():
+    return _static_fetcher_class()()
+
+
+def html_to_pdf(html: str, *, sheets: tuple[str, ...] = ("pdf_fonts.css",), **options) -> bytes:
+    return _renderer().write_pdf(html, sheets=sheets, **options)
 
 
 def build_invoice_pdf(invoice: Invoice) -> bytes:
-    html = render_to_string("billing/invoice_pdf.html", document_context(invoice))
-    return html_to_pdf(html)
+    # Whitespace between tags would become anonymous boxes WeasyPrint lays out one by one.
+    html = strip_spaces_between_tags(render_to_string("billing/invoice_pdf.html", document_context(invoice)))
+    return html_to_pdf(html, sheets=("pdf_fonts.css", "invoice.css"))
 
 
 def build_receipt_pdf(invoice: Invoice) -> bytes:
