@@ -25,3 +25,12 @@ def write_daily_manifests() -> list[str]:
     from shipping.services.handoff import write_daily_manifests as write
 
     return write()
+
+
+@shared_task
+def run_order_import(job_id: int) -> int | None:
+    """Place the orders of an uploaded CSV, one transaction each; a repeat finds the job taken and does nothing."""
+    from shipping.services.order_import import run_order_import as run
+
+    job = run(job_id=job_id)
+    return job.done if job else None
