@@ -107,9 +107,9 @@ class TaxRateAdmin(admin.ModelAdmin):
 
 @admin.register(PriceList)
 class PriceListAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "currency", "price_count")
+    list_display = ("name", "code", "currency", "prices_include_tax", "price_count")
     search_fields = ("name", "code")
-    list_filter = ("currency",)
+    list_filter = ("currency", "prices_include_tax")
     inlines = (PriceInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PriceList]:
@@ -200,9 +200,10 @@ class PriceAdmin(admin.ModelAdmin):
     search_fields = ("variant__sku", "variant__product__name", "price_list__name", "price_list__code")
     autocomplete_fields = ("variant",)
 
-    @admin.display(description=_("unit price (net)"), ordering="amount")
+    @admin.display(description=_("unit price"), ordering="amount")
     def amount_display(self, obj: Price) -> str:
-        return format_money(obj.amount, obj.price_list.currency)
+        kind = _("incl. VAT") if obj.price_list.prices_include_tax else _("net")
+        return f"{format_money(obj.amount, obj.price_list.currency)} ({kind})"
 
 
 @admin.register(Channel)

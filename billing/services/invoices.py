@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from billing.exceptions import InvoiceRefused
 from billing.models import Invoice, InvoiceSequence, InvoiceStatus
+from billing.services.facturx import einvoice_missing_fields
 from catalog.models import StoreSettings
 from catalog.money import HUNDRED, ZERO, quantize, vat_breakdown
 from orders.models import Order, OrderEvent, OrderStatus
@@ -56,16 +57,8 @@ def seller_snapshot(store: StoreSettings) -> dict:
 
 
 def _check_store(store: StoreSettings) -> None:
-    missing = [
-        label
-        for label, value in (
-            (_("legal name"), store.legal_name),
-            (_("address"), store.address_line1),
-            (_("postal code"), store.postal_code),
-            (_("city"), store.city),
-        )
-        if not value.strip()
-    ]
+    """Refuse before a number is taken when the store lacks what an EN 16931 e-invoice needs."""
+    missing = einvoice_missing_fields(store)
     if missing:
         raise InvoiceRefused(
             _("Invoices cannot be issued until the store settings have the %(fields)s.")
@@ -116,7 +109,24 @@ def _split(amount: Decimal, *, weights: dict) -> dict:
 
 
 def invoice_figures(order: Order, lines) -> dict:
-    """The VAT breakdown and totals of an order, by the same EN 16931 rules as its totals."""
+    """The VAT breakdown and totals of an order, by the same EN 16931 rules as its totals.
+
+    An order priced with VAT included keeps the breakdown its totals were worked out with
+    (the basis from the gross, VAT = gross - basis: ``catalog.money.gross_totals``); the
+    invoice takes it as it is, so its total is the gross the customer saw."""
+    if order.prices_include_tax and order.vat_breakdown:
+        rows = [{"rate": r["rate"], "basis": r["basis"], "vat": r["vat"]} for r in order.vat_breakdown]
+        net = sum((Decimal(r["basis"]) for r in rows), ZERO)
+        tax = sum((Decimal(r["vat"]) for r in rows), ZERO)
+        return {
+            "vat": rows,
+            "subtotal": order.subtotal_amount,
+            "discount": order.discount_amount,
+            "shipping": order.shipping_amount,
+            "net": net,
+            "tax": tax,
+            "total": net + tax,
+        }
     bases = {
         rate: basis
         for rate, (basis, _vat) in vat_breakdown((line.tax_rate, line.line_total_amount) for line in lines).items()
@@ -244,6 +254,7 @@ def issue_invoice(*, order: Order, by=None) -> Invoice:
                 "description": line.description,
                 "quantity": line.quantity,
                 "unit_price": str(line.unit_price_amount),
+                "unit_gross": "" if line.unit_gross_amount is None else str(line.unit_gross_amount),
                 "tax_rate": str(line.tax_rate),
                 "tax_category": line.tax_category,
                 "net": str(line.line_total_amount),
@@ -259,6 +270,7 @@ def issue_invoice(*, order: Order, by=None) -> Invoice:
         "tax": _money(figures["tax"]),
         "total": _money(figures["total"]),
         "payment_terms_days": terms,
+        "prices_include_tax": order.prices_include_tax,
     }
     return _create(
         order=order,

@@ -120,7 +120,8 @@ def edit_order_lines(*, order: Order, changes: OrderChanges, by) -> EditResult:
             % {"number": order, "status": order.get_status_display()}
         )
     old_total = order.total_amount
-    discount_percent = current_discount_percent(order=order)
+    # The percentage the order was placed with; older orders (or a fixed discount) recover it.
+    discount_percent = order.discount_percent or current_discount_percent(order=order)
     lines = {line.pk: line for line in order.lines.select_related("variant")}
     shipped = shipped_quantities(order=order)
     messages: list[str] = []
@@ -259,8 +260,10 @@ def edit_order_lines(*, order: Order, changes: OrderChanges, by) -> EditResult:
     for name, value in totals.items():
         setattr(order, name, value)
     order.save()
+    if order.prices_include_tax:  # compute_totals shared each rate's net out over its lines again
+        OrderLine.objects.bulk_update(list(lines.values()), ["line_total_amount"])
     for message in messages:
-        _event(order, OrderEvent.Kind.NOTE, by=by, message=_("Edited: %(change)s") % {"change": message})
+        _event(order, OrderEvent.Kind.EDITED, by=by, message=_("Edited: %(change)s") % {"change": message})
     balance = order.total_amount - _paid_net(order)
     summary = _("Total %(old)s → %(new)s %(currency)s.") % {
         "old": old_total,
@@ -271,7 +274,7 @@ def edit_order_lines(*, order: Order, changes: OrderChanges, by) -> EditResult:
         summary += " " + _("Balance due: %(amount)s.") % {"amount": balance}
     elif balance < 0:
         summary += " " + _("Refund owed: %(amount)s.") % {"amount": -balance}
-    _event(order, OrderEvent.Kind.NOTE, by=by, message=_("Edited: %(change)s") % {"change": summary})
+    _event(order, OrderEvent.Kind.EDITED, by=by, message=_("Edited: %(change)s") % {"change": summary})
     invoice_needs_correction = order.invoices.exists()
     if invoice_needs_correction:
         # Hook for billing: the issued invoice no longer matches; billing issues a credit note

@@ -12,8 +12,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.exceptions import DiscountCodeRefused
-from catalog.models import Channel, Variant
-from catalog.money import HUNDRED, ZERO, line_net, quantize, split_allowance, vat_breakdown
+from catalog.models import Channel, Price, Variant
+from catalog.money import (
+    HUNDRED,
+    ZERO,
+    breakdown_rows,
+    gross_from_net,
+    gross_totals,
+    line_net,
+    net_from_gross,
+    quantize,
+    split_allowance,
+    vat_breakdown,
+)
 from catalog.selectors import get_unit_prices
 from catalog.services import DiscountQuote, check_discount_code, redeem_discount_code
 from inventory.models import Location
@@ -79,10 +90,14 @@ def _price_lines(*, channel: Channel, lines: Sequence[LineInput], customer: Cust
             _("No price on %(channel)s for: %(skus)s.") % {"channel": channel.name, "skus": ", ".join(unpriced)},
             field="lines",
         )
+    includes_tax, gross_priced = _gross_prices(channel=channel, group=group, quantities=merged)
     result = []
     for variant_id, quantity in merged.items():
         variant = full[variant_id]
         tax = variant.product.tax_rate
+        price, unit_gross = _unit_prices(
+            prices[variant_id], rate=tax.rate, entered_gross=variant_id in gross_priced, order_gross=includes_tax
+        )
         result.append(
             OrderLine(
                 variant=variant,
@@ -90,13 +105,50 @@ def _price_lines(*, channel: Channel, lines: Sequence[LineInput], customer: Cust
                 product_name=variant.product.name,
                 variant_name=variant.name,
                 quantity=quantity,
-                unit_price_amount=prices[variant_id],
+                unit_price_amount=price,
+                unit_gross_amount=unit_gross,
                 tax_rate=tax.rate,
                 tax_category=tax.category,
-                line_total_amount=line_net(unit_price=prices[variant_id], quantity=quantity),
+                # With VAT included this is provisional: compute_totals shares out each rate's net.
+                line_total_amount=(
+                    net_from_gross(unit_gross * quantity, tax.rate)
+                    if includes_tax
+                    else line_net(unit_price=price, quantity=quantity)
+                ),
             )
         )
     return result
+
+
+def _gross_prices(*, channel: Channel, group, quantities: dict[int, int]) -> tuple[bool, set[int]]:
+    """Whether the order is priced with VAT included (its price list's flag), and which
+    variants' prices were entered gross. A customer group's list of the other kind than the
+    channel's: the prices it gives are of its kind, the channel's fallbacks of the other."""
+    channel_list = channel.price_list
+    if group is None or not group.price_list_id or group.price_list_id == channel.price_list_id:
+        return channel_list.prices_include_tax, (set(quantities) if channel_list.prices_include_tax else set())
+    group_list = group.price_list
+    if group_list.prices_include_tax == channel_list.prices_include_tax:
+        return group_list.prices_include_tax, (set(quantities) if group_list.prices_include_tax else set())
+    from_group = {
+        variant_id
+        for variant_id, min_quantity in Price.objects.filter(
+            price_list_id=group_list.pk, variant_id__in=list(quantities)
+        ).values_list("variant_id", "min_quantity")
+        if min_quantity <= quantities[variant_id]
+    }
+    gross = from_group if group_list.prices_include_tax else set(quantities) - from_group
+    return group_list.prices_include_tax, gross
+
+
+def _unit_prices(
+    price: Decimal, *, rate: Decimal, entered_gross: bool, order_gross: bool
+) -> tuple[Decimal, Decimal | None]:
+    """(net unit price, gross unit price or None) of a line, from the price as entered."""
+    if order_gross:
+        gross = price if entered_gross else gross_from_net(price, rate)
+        return net_from_gross(gross, rate), gross
+    return (net_from_gross(price, rate) if entered_gross else price), None
 
 
 def compute_totals(
@@ -111,7 +163,17 @@ def compute_totals(
     is computed per rate on the sum of that rate's nets (after the allowance), then rounded.
 
     A fixed discount (a fixed-amount code) is split over the rates in proportion to their
-    bases, never more than the goods (``catalog.money.split_allowance``)."""
+    bases, never more than the goods (``catalog.money.split_allowance``).
+
+    Lines priced with VAT included (``unit_gross_amount`` set) go by ``_gross_totals``."""
+    if any(line.unit_gross_amount is not None for line in lines):
+        return _gross_totals(
+            lines=lines,
+            discount_percent=discount_percent,
+            discount_fixed_amount=discount_fixed_amount,
+            shipping_amount=shipping_amount,
+            shipping_tax_rate=shipping_tax_rate,
+        )
     subtotal = sum((line.line_total_amount for line in lines), ZERO)
     by_rate = vat_breakdown((line.tax_rate, line.line_total_amount) for line in lines)
     fixed = (
@@ -127,7 +189,8 @@ def compute_totals(
         taxable.append((rate, basis - allowance))
     if shipping_amount:
         taxable.append((shipping_tax_rate, shipping_amount))
-    tax = sum((vat for _basis, vat in vat_breakdown(taxable).values()), ZERO)
+    breakdown = vat_breakdown(taxable)
+    tax = sum((vat for _basis, vat in breakdown.values()), ZERO)
     total = subtotal - discount + shipping_amount + tax
     return {
         "subtotal_amount": subtotal,
@@ -135,6 +198,62 @@ def compute_totals(
         "shipping_amount": shipping_amount,
         "tax_amount": tax,
         "total_amount": total,
+        **_stored_figures(breakdown, discount_percent=discount_percent, fixed=bool(discount_fixed_amount)),
+    }
+
+
+def _stored_figures(breakdown: dict, *, discount_percent: Decimal, fixed: bool, gross: bool = False) -> dict:
+    """What the order keeps besides its totals: the VAT per rate, the mode, the discount percentage
+    (0 for a fixed-amount discount, or for a percentage with more than two decimals)."""
+    percent = ZERO if fixed else Decimal(discount_percent or 0)
+    return {
+        "vat_breakdown": breakdown_rows(breakdown),
+        "prices_include_tax": gross,
+        "discount_percent": percent if percent == quantize(percent) else ZERO,
+    }
+
+
+def _gross_totals(
+    *,
+    lines: Sequence[OrderLine],
+    discount_percent: Decimal,
+    discount_fixed_amount: Decimal,
+    shipping_amount: Decimal,
+    shipping_tax_rate: Decimal,
+) -> dict:
+    """Totals when the prices include VAT: the gross total is what the customer saw (quantity ×
+    gross price, less the discount, plus shipping with its VAT), VAT per rate is the rate's gross
+    less its net basis (``catalog.money.gross_totals``, which explains the rounding). The line
+    nets are set here, on the lines, so that each rate's add up to its basis."""
+    figures = gross_totals(
+        lines=[
+            (
+                line.tax_rate,
+                line.quantity
+                * (
+                    line.unit_gross_amount
+                    if line.unit_gross_amount is not None
+                    else gross_from_net(line.unit_price_amount, line.tax_rate)
+                ),
+            )
+            for line in lines
+        ],
+        discount_percent=Decimal(discount_percent or 0),
+        discount_fixed_amount=discount_fixed_amount,
+        shipping_amount=shipping_amount,
+        shipping_tax_rate=shipping_tax_rate,
+    )
+    for line, net in zip(lines, figures["line_nets"], strict=True):
+        line.line_total_amount = net
+    return {
+        "subtotal_amount": figures["subtotal_amount"],
+        "discount_amount": figures["discount_amount"],
+        "shipping_amount": shipping_amount,
+        "tax_amount": figures["tax_amount"],
+        "total_amount": figures["total_amount"],
+        **_stored_figures(
+            figures["breakdown"], discount_percent=discount_percent, fixed=bool(discount_fixed_amount), gross=True
+        ),
     }
 
 
