@@ -168,7 +168,6 @@ def _place(request: HttpRequest, *, form: CheckoutForm, cart, channel, summary, 
     request.session.pop(CART_SESSION_KEY, None)
     if data["payment"] == PaymentChoice.ONLINE:
         return redirect("shop:payment", code=order.tracking_code)
-    messages.success(request, _("Thank you! Your order %(number)s is placed.") % {"number": order.number})
     return redirect("shop:order", code=order.tracking_code)
 
 
