@@ -168,3 +168,13 @@ def accounting_journal(*, date_from: datetime.date, date_to: datetime.date) -> J
 def count_failed_invoice_emails() -> int:
     """Invoices whose e-mail failed and has not gone out since (the dashboard's "needs attention")."""
     return Invoice.objects.exclude(email_error="").filter(emailed_at__isnull=True).count()
+
+
+def get_invoice_xml(*, invoice: Invoice) -> bytes:
+    """The invoice's or credit note's Factur-X / CII XML (EN 16931), built from its snapshot.
+
+    The same bytes are embedded in its PDF as ``factur-x.xml``; the back-office and the API
+    offer them alone to buyers whose systems take XRechnung-style CII."""
+    from billing.services.facturx import build_facturx_xml
+
+    return build_facturx_xml(invoice)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("invoices/jobs/<int:pk>/download/", views.invoice_job_download_view, name="invoice-job-download"),
     path("invoices/<str:number>/", views.invoice_detail_view, name="invoice-detail"),
     path("invoices/<str:number>/pdf/", views.invoice_pdf_view, name="invoice-pdf"),
+    path("invoices/<str:number>/xml/", views.invoice_xml_view, name="invoice-xml"),
     path("invoices/<str:number>/receipt/", views.invoice_receipt_view, name="invoice-receipt"),
     path("invoices/<str:number>/resend/", views.invoice_resend_view, name="invoice-resend"),
     path("orders/<str:number>/payments/new/", views.payment_new_view, name="payment-new"),

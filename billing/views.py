@@ -209,6 +209,18 @@ def invoice_pdf_view(request: HttpRequest, number: str) -> FileResponse:
 
 @login_required
 @permission_required(VIEW_INVOICE, raise_exception=True)
+def invoice_xml_view(request: HttpRequest, number: str) -> HttpResponse:
+    """The Factur-X / CII XML alone (EN 16931), for buyers whose systems take XML invoices."""
+    from billing.selectors import get_invoice_xml
+
+    invoice = _invoice_or_404(number)
+    response = HttpResponse(get_invoice_xml(invoice=invoice), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.xml"'
+    return response
+
+
+@login_required
+@permission_required(VIEW_INVOICE, raise_exception=True)
 def invoice_receipt_view(request: HttpRequest, number: str) -> FileResponse:
     invoice = _invoice_or_404(number)
     return FileResponse(

@@ -7,9 +7,12 @@ leaves no file, and a second render of the same invoice replaces the same file, 
 always one PDF per invoice.
 """
 
+import atexit
+import base64
 import functools
 import mimetypes
 import os
+import re
 import tempfile
 import threading
 from decimal import Decimal
@@ -26,6 +29,7 @@ from django.utils import timezone
 from django.utils.html import strip_spaces_between_tags
 
 from billing.models import Invoice, InvoiceStatus
+from billing.services.facturx import XML_FILENAME, build_facturx_xml
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
 
@@ -110,6 +114,9 @@ class _Renderer:
 
 
 _local = threading.local()
+# Drop the main thread's renderer before the interpreter tears modules down (its font
+# configuration's __del__ needs them).
+atexit.register(lambda: _local.__dict__.clear())
 
 
 def _renderer() -> _Renderer:
@@ -152,10 +159,48 @@ def html_to_pdf(html: str, *, sheets: tuple[str, ...] = ("pdf_fonts.css",), **op
     return _renderer().write_pdf(html, sheets=sheets, **options)
 
 
+@functools.cache
+def _facturx_xmp() -> bytes:
+    """The rdf:Description elements of ``static/xmp/factur-x.xmp`` (its rdf:RDF wrapper removed)."""
+    text = (STATIC_DIR / "xmp" / "factur-x.xmp").read_bytes()
+    text = re.sub(rb"<!--.*?-->", b"", text, flags=re.S)
+    start = text.index(b">", text.index(b"<rdf:RDF")) + 1
+    return text[start : text.rindex(b"</rdf:RDF>")].strip()
+
+
+def _facturx_finisher(document, pdf) -> None:
+    """Put the Factur-X XMP properties inside WeasyPrint's one rdf:RDF (XMP allows one) and list
+    the attachment once in the catalog's /AF array (WeasyPrint 70 adds it twice)."""
+    import pydyf
+
+    metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+    packet = b"".join(part if isinstance(part, bytes) else str(part).encode() for part in metadata.stream)
+    metadata.stream = [packet.replace(b"</rdf:RDF>", _facturx_xmp() + b"</rdf:RDF>", 1)]
+    if "AF" in pdf.catalog:
+        pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
+
+
+def facturx_options(xml: bytes) -> dict:
+    """WeasyPrint options that make the PDF a Factur-X one: PDF/A-3b, the XML attached as
+    ``factur-x.xml`` (relationship ``Data``, type text/xml) and the Factur-X XMP properties."""
+    from weasyprint import Attachment
+
+    attachment = Attachment(
+        url="data:text/xml;base64," + base64.b64encode(xml).decode("ascii"),
+        url_fetcher=static_fetcher(),
+        name=XML_FILENAME,
+        description="Factur-X invoice (EN 16931)",
+        relationship="Data",
+    )
+    return {"pdf_variant": "pdf/a-3b", "attachments": [attachment], "finisher": _facturx_finisher}
+
+
 def build_invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice or credit note as a Factur-X PDF: the page a person reads, the XML inside."""
+    xml = build_facturx_xml(invoice)
     # Whitespace between tags would become anonymous boxes WeasyPrint lays out one by one.
     html = strip_spaces_between_tags(render_to_string("billing/invoice_pdf.html", document_context(invoice)))
-    return html_to_pdf(html, sheets=("pdf_fonts.css", "invoice.css"))
+    return html_to_pdf(html, sheets=("pdf_fonts.css", "invoice.css"), **facturx_options(xml))
 
 
 def build_receipt_pdf(invoice: Invoice) -> bytes:

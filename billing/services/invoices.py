@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from billing.exceptions import InvoiceRefused
 from billing.models import Invoice, InvoiceSequence, InvoiceStatus
+from billing.services.facturx import einvoice_missing_fields
 from catalog.models import StoreSettings
 from catalog.money import HUNDRED, ZERO, quantize, vat_breakdown
 from orders.models import Order, OrderEvent, OrderStatus
@@ -56,16 +57,8 @@ def seller_snapshot(store: StoreSettings) -> dict:
 
 
 def _check_store(store: StoreSettings) -> None:
-    missing = [
-        label
-        for label, value in (
-            (_("legal name"), store.legal_name),
-            (_("address"), store.address_line1),
-            (_("postal code"), store.postal_code),
-            (_("city"), store.city),
-        )
-        if not value.strip()
-    ]
+    """Refuse before a number is taken when the store lacks what an EN 16931 e-invoice needs."""
+    missing = einvoice_missing_fields(store)
     if missing:
         raise InvoiceRefused(
             _("Invoices cannot be issued until the store settings have the %(fields)s.")
