@@ -164,6 +164,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 250_000
+# Rendering one invoice PDF (Factur-X included) takes well under a second, 200 lines a few:
+# a render or e-mail task still running after a minute is stuck on a bad document.
+CELERY_TASK_ANNOTATIONS = {
+    "billing.tasks.render_invoice_pdf": {"time_limit": 90, "soft_time_limit": 60},
+    "billing.tasks.send_invoice_email": {"time_limit": 120, "soft_time_limit": 90},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic work; each entry names its task and the crontab.guru reading of its schedule.
