@@ -277,3 +277,7 @@ class StoreSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+# Outgoing webhooks: their admin lives beside them.
+from catalog.webhooks import admin as _webhook_admin  # noqa: E402, F401
+

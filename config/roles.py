@@ -33,6 +33,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("shipping", "view_shippingrate"),
         *[("shipping", f"{a}_{m}") for m in ("return", "returnline") for a in ("add", "change", "view")],
         *[("orders", f"{a}_savedorderview") for a in ("add", "change", "delete", "view")],
+        *[("orders", f"{a}_orderimport") for a in ("add", "view")],  # the CSV import of marketplace orders
     ],
     WAREHOUSE: [
         *[("catalog", f"view_{m}") for m in ("product", "variant", "category")],

@@ -18,6 +18,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("settings/api-tokens/", include("orders.api.token_urls")),
+    path("settings/webhooks/", include("catalog.webhooks.urls")),
     path("", include("shipping.urls")),
     path("stock/", include("inventory.urls")),
     path("billing/", include("billing.urls")),

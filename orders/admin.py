@@ -465,3 +465,7 @@ class BlockedContactAdmin(admin.ModelAdmin):
     list_display = ("value", "kind", "reason", "created_at")
     list_filter = ("kind",)
     search_fields = ("value", "reason")
+
+# The CSV order import jobs: their admin lives beside the import.
+from orders import admin_imports as _admin_imports  # noqa: E402, F401
+

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from orders import views
+from orders.views import order_import
 
 app_name = "orders"
 
@@ -17,6 +18,10 @@ urlpatterns = [
     path("orders/new/customers/", views.entry_customer_search_view, name="entry-customers"),
     path("orders/new/products/", views.entry_product_search_view, name="entry-products"),
     path("orders/new/totals/", views.entry_totals_view, name="entry-totals"),
+    path("orders/import/", order_import.order_import_view, name="order-import"),
+    path("orders/import/<int:pk>/", order_import.order_import_detail_view, name="order-import-detail"),
+    path("orders/import/<int:pk>/confirm/", order_import.order_import_confirm_view, name="order-import-confirm"),
+    path("orders/import/<int:pk>/status/", order_import.order_import_status_view, name="order-import-status"),
     path("orders/<str:number>/", views.order_detail_view, name="order-detail"),
     path("orders/<str:number>/note/", views.order_note_view, name="order-note"),
     path("orders/<str:number>/cancel/", views.order_cancel_view, name="order-cancel"),

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceSequence, Payment
-from catalog.models import StoreSettings
+from catalog.models import StoreSettings, WebhookDelivery, WebhookEndpoint
 from inventory.models import Reservation, StockLevel, StockMovement
-from orders.models import BlockedContact, Order, OrderEvent, OrderLine, SavedOrderView
+from orders.models import BlockedContact, Order, OrderEvent, OrderImport, OrderLine, SavedOrderView
 from shipping.models import (
     CarrierAccount,
     CarrierHandoff,
@@ -139,6 +139,9 @@ def add_rows(count: int, *, start: int = 0) -> None:
         ReturnLine.objects.create(return_request=returned, order_line=line, quantity=1)
         SavedOrderView.objects.create(user=user, name=f"View {1001 + i}", query_string=f"q={1001 + i}", position=i)
         BlockedContact.objects.create(kind=BlockedContact.Kind.EMAIL, value=f"fraud{1001 + i}@example.com")
+        hook = WebhookEndpoint.objects.create(url=f"https://example.com/hooks/{i}", events=["order.placed"])
+        WebhookDelivery.objects.create(endpoint=hook, event="order.placed", payload={"number": str(1001 + i)})
+        OrderImport.objects.create(filename=f"export-{i}.csv", content="x", created_by=user)
     InvoiceSequence.objects.update_or_create(series="INV", year=2026, defaults={"last_number": start + count})
     StoreSettings.objects.get_or_create(pk=1)
 

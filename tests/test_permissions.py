@@ -72,6 +72,8 @@ REFUSED = {
         "/orders/new/",
         "/billing/invoices/",
         "/billing/export/",
+        "/orders/import/",
+        "/settings/webhooks/",
     ],
     "Staff": [
         "/stock/receive/",
@@ -79,6 +81,9 @@ REFUSED = {
         "/stock/count/",
         "/stock/transfer/",
         "/stock/import/",
+        "/settings/webhooks/",
+        "/settings/webhooks/new/",
+        "/settings/webhooks/1/deliveries/",
     ],
 }
 
