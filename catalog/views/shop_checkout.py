@@ -51,9 +51,14 @@ def _totals(*, summary, discount: Decimal, shipping: Decimal | None) -> dict:
     """Gross figures for the summary box; the order itself computes its own VAT per rate."""
     rate = (summary.vat / summary.subtotal_net) if summary.subtotal_net else ZERO
     discount_gross = quantize(discount * (1 + rate))
-    shipping_gross = quantize(shipping * (100 + DEFAULT_SHIPPING_TAX_RATE) / 100) if shipping is not None else None
+    shipping_gross = _shipping_gross(shipping) if shipping is not None else None
     total = summary.subtotal_gross - discount_gross + (shipping_gross or ZERO)
     return {"discount": discount_gross, "shipping": shipping_gross, "total": total}
+
+
+def _shipping_gross(net: Decimal) -> Decimal:
+    """Shipping as the shop shows it: with VAT (method prices are net)."""
+    return quantize(net * (100 + DEFAULT_SHIPPING_TAX_RATE) / 100)
 
 
 def shop_checkout_view(request: HttpRequest) -> HttpResponse:
@@ -82,6 +87,7 @@ def shop_checkout_view(request: HttpRequest) -> HttpResponse:
                 "delivery": CheckoutForm.option_key(options[0]) if options else "",
             },
         )
+        form.initial["payment"] = form.fields["payment"].choices[0][0]
     else:
         form = CheckoutForm(request.POST, options=options)
         valid = form.is_valid()
@@ -113,7 +119,7 @@ def shop_checkout_view(request: HttpRequest) -> HttpResponse:
         "cart": cart,
         "summary": summary,
         "form": form,
-        "options": [(CheckoutForm.option_key(o), o) for o in options],
+        "options": [(CheckoutForm.option_key(o), o, _shipping_gross(o.price)) for o in options],
         "quote": quote,
         "totals": _totals(summary=summary, discount=discount, shipping=shipping),
         "shipping_tax_rate": DEFAULT_SHIPPING_TAX_RATE,
@@ -184,14 +190,28 @@ def _order_or_404(code: str) -> Order:
     return order
 
 
+def _line_gross(line) -> Decimal:
+    """A line as the customer saw it: the gross price they were shown, else the net with its VAT."""
+    if line.unit_gross_amount is not None:
+        return quantize(line.unit_gross_amount * line.quantity)
+    return quantize(line.line_total_amount * (100 + line.tax_rate) / 100)
+
+
 def shop_order_view(request: HttpRequest, code: str) -> HttpResponse:
     """The confirmation: what was ordered, how to pay (bank details for a transfer), the tracking link."""
     channel = shop_channel()
     order = _order_or_404(code)
     choice = request.session.get(PAYMENT_SESSION_KEY, {}).get(code, "")
+    lines = [(line, _line_gross(line)) for line in order.lines.all()]
+    goods = sum((amount for _line, amount in lines), ZERO)
+    shipping = quantize(order.shipping_amount * (100 + order.shipping_tax_rate) / 100)
     context = shop_context(request, channel=channel) | {
         "order": order,
-        "lines": list(order.lines.all()),
+        "lines": lines,
+        "goods_gross": goods,
+        "shipping_gross": shipping,
+        # what makes the shown amounts add up to the order's total (the discount, with its VAT)
+        "discount_gross": max(goods + shipping - order.total_amount, ZERO),
         "payment_choice": choice,
         "balance": open_balance(order=order),
         "online_payment": bool(settings.PAYMENT_WEBHOOK_SECRET),
