@@ -14,6 +14,7 @@ provider's signed confirmation and hands it to the same parser and service as th
 webhook (``billing.services.confirm_provider_payment``), server-side.
 """
 
+import contextlib
 import json
 import secrets
 import time
@@ -37,7 +38,7 @@ from catalog.views.shop_cart import session_cart, summarise_cart
 from catalog.views.shop_common import CART_SESSION_KEY, shop_channel, shop_context
 from inventory.exceptions import InventoryError
 from orders.exceptions import OrderError
-from orders.models import CartEvent, Order, OrderStatus
+from orders.models import Cart, CartEvent, Order, OrderStatus
 from orders.services.carts import give_cart_email, place_order_from_cart, record_cart_step
 from orders.services.drafts import DEFAULT_SHIPPING_TAX_RATE
 from shipping.exceptions import ShippingError
@@ -220,6 +221,15 @@ def shop_order_view(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "catalog/shop/order.html", context)
 
 
+def _record_payment_failed(order: Order) -> None:
+    """The cart's "payment failed" step, where the cart service takes it for a placed cart."""
+    cart = Cart.objects.filter(order=order).first()
+    if cart is None:
+        return
+    with contextlib.suppress(OrderError):  # a converted cart: the failed attempt is on the order's payments
+        record_cart_step(cart=cart, kind=CartEvent.Kind.PAYMENT_FAILED, detail=order.number or "")
+
+
 def shop_payment_view(request: HttpRequest, code: str) -> HttpResponse:
     """The built-in provider's hosted test page: pay (or fail) the open balance of the order.
 
@@ -255,6 +265,7 @@ def shop_payment_view(request: HttpRequest, code: str) -> HttpResponse:
             messages.error(request, getattr(exc, "message", None) or getattr(exc, "reason", str(exc)))
             return redirect("shop:payment", code=code)
         if outcome == "failed":
+            _record_payment_failed(order)
             messages.error(request, _("The payment did not go through. Try again, or choose another way to pay."))
             return redirect("shop:payment", code=code)
         messages.success(request, _("Payment received — thank you!"))
