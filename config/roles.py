@@ -31,6 +31,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *[("shipping", f"view_{m}") for m in ("shippingmethod", "shipment", "shipmentline", "trackingevent")],
         *[("shipping", f"{a}_{m}") for m in ("shipment", "shipmentline", "trackingevent") for a in ("add", "change")],
         ("shipping", "view_shippingrate"),
+        *[("orders", f"view_{m}") for m in ("cart", "cartline", "cartevent")],  # the cart report
         *[("shipping", f"{a}_{m}") for m in ("return", "returnline") for a in ("add", "change", "view")],
         *[("orders", f"{a}_savedorderview") for a in ("add", "change", "delete", "view")],
         *[("orders", f"{a}_orderimport") for a in ("add", "view")],  # the CSV import of marketplace orders

@@ -320,3 +320,24 @@ def parse_entry_lines(data) -> tuple[list[tuple[str, int]], list[str]]:
             continue
         lines[sku] = lines.get(sku, 0) + quantity
     return list(lines.items()), errors
+
+
+class CartReportForm(forms.Form):
+    """The cart report's date range (local days, both included)."""
+
+    date_from = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )
+    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+
+    def clean(self):
+        from orders.selectors.carts import REPORT_MAX_DAYS
+
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end:
+            if start > end:
+                self.add_error("date_to", _("The end date must be on or after the start date."))
+            elif (end - start).days >= REPORT_MAX_DAYS:
+                self.add_error("date_to", _("Choose at most %(days)s days.") % {"days": REPORT_MAX_DAYS})
+        return cleaned

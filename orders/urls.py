@@ -13,6 +13,7 @@ urlpatterns = [
     path("orders/saved-views/", views.order_view_save_view, name="order-view-save"),
     path("orders/saved-views/<int:pk>/delete/", views.order_view_delete_view, name="order-view-delete"),
     path("dashboard/feed/", views.dashboard_feed_view, name="dashboard-feed"),
+    path("carts/report/", views.cart_report_view, name="cart-report"),
     path("orders/new/", views.order_new_view, name="order-new"),
     path("orders/new/<int:draft_id>/", views.order_new_view, name="order-draft"),
     path("orders/new/customers/", views.entry_customer_search_view, name="entry-customers"),

@@ -72,6 +72,7 @@ REFUSED = {
         "/orders/new/",
         "/billing/invoices/",
         "/billing/export/",
+        "/carts/report/",
         "/orders/import/",
         "/settings/webhooks/",
     ],

@@ -3,17 +3,18 @@ and the owner's cart report (started, abandoned, reminded, recovered, where cart
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from catalog.models import StoreSettings, Variant
 from catalog.money import ZERO, line_net
 from catalog.selectors import get_unit_prices
 from inventory.selectors import get_availability
-from orders.models import Cart, CartLine, CartStatus
+from orders.models import CART_STAGE_ORDER, Cart, CartLine, CartStage, CartStatus
 
 # ------------------------------------------------------------------------------
 # The storefront's cart
@@ -150,3 +151,92 @@ def list_carts_due_for_reminder(*, now: datetime | None = None, limit: int = 200
         due |= reminder_due_q(number=number, store=store, now=now)
     rows = Cart.objects.filter(due).order_by("last_activity_at", "id").values_list("id", "reminders_sent")[:limit]
     return [(cart_id, sent + 1) for cart_id, sent in rows]
+
+
+# ------------------------------------------------------------------------------
+# The owner's cart report
+# ------------------------------------------------------------------------------
+
+REPORT_MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    stage: str
+    label: str
+    reached: int  # carts that got at least this far
+    stopped: int  # open carts whose furthest step is this one
+
+
+@dataclass(frozen=True)
+class CartReport:
+    date_from: date
+    date_to: date
+    started: int
+    converted: int
+    abandoned: int
+    reminded: int
+    recovered: int
+    incentive_used: int
+    recovered_revenue: Decimal
+    currency: str
+    funnel: list[FunnelStep]
+
+    @property
+    def recovery_rate(self) -> Decimal | None:
+        """Recovered carts per reminded cart, in percent (None before any reminder)."""
+        if not self.reminded:
+            return None
+        return (Decimal(self.recovered) * 100 / self.reminded).quantize(Decimal("0.1"))
+
+
+def get_cart_report(*, date_from: date, date_to: date, now: datetime | None = None) -> CartReport:
+    """Carts started between the two local days (inclusive): how many, how many were left
+    behind, reminded, recovered (and for how much), and the funnel of where they stopped.
+
+    Two queries whatever the number of carts (the settings, one aggregate). "Abandoned" is a
+    cart left open and idle longer than the store's threshold, or one that was recovered
+    (it was left behind before it came back).
+    """
+    from orders.selectors.dashboard import start_of
+
+    now = now or timezone.now()
+    store = StoreSettings.load()
+    idle_before = now - timedelta(minutes=store.abandoned_cart_after_minutes)
+    carts = Cart.objects.filter(
+        created_at__gte=start_of(date_from), created_at__lt=start_of(date_to + timedelta(days=1))
+    )
+    open_q = Q(status=CartStatus.OPEN)
+    figures = {
+        "n_started": Count("id"),
+        "n_converted": Count("id", filter=Q(status=CartStatus.CONVERTED)),
+        "n_abandoned": Count("id", filter=(open_q & Q(last_activity_at__lte=idle_before)) | Q(recovered=True)),
+        "n_reminded": Count("id", filter=Q(reminders_sent__gt=0)),
+        "n_recovered": Count("id", filter=Q(recovered=True)),
+        "n_incentive_used": Count("id", filter=Q(incentive_used=True)),
+        "n_recovered_revenue": Sum("order__total_amount", filter=Q(recovered=True), default=ZERO),
+    }
+    for stage in CART_STAGE_ORDER:
+        figures[f"at_{stage}"] = Count("id", filter=Q(stage=stage))
+        figures[f"open_at_{stage}"] = Count("id", filter=open_q & Q(stage=stage))
+    row = carts.aggregate(**figures)
+    funnel = []
+    reached = row["n_started"]
+    for stage in CART_STAGE_ORDER:
+        funnel.append(
+            FunnelStep(stage=stage, label=str(CartStage(stage).label), reached=reached, stopped=row[f"open_at_{stage}"])
+        )
+        reached -= row[f"at_{stage}"]
+    return CartReport(
+        date_from=date_from,
+        date_to=date_to,
+        started=row["n_started"],
+        converted=row["n_converted"],
+        abandoned=row["n_abandoned"],
+        reminded=row["n_reminded"],
+        recovered=row["n_recovered"],
+        incentive_used=row["n_incentive_used"],
+        recovered_revenue=row["n_recovered_revenue"],
+        currency=settings.STORE_CURRENCY,
+        funnel=funnel,
+    )

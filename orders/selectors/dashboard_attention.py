@@ -2,7 +2,7 @@
 
 The count and the link are built side by side so they agree: following the link shows
 the orders (or stock levels, invoices, shipments) the count counted. A fixed number of
-queries (five), whatever the number of orders.
+queries (five, and two for the carts), whatever the number of orders.
 """
 
 from dataclasses import dataclass
@@ -15,11 +15,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from catalog.models import StoreSettings
 from inventory.selectors import list_low_stock
-from orders.models import FulfilmentStatus, Order, OrderLine, OrderStatus, PaymentStatus
+from orders.models import Cart, CartStatus, FulfilmentStatus, Order, OrderLine, OrderStatus, PaymentStatus
 from orders.selectors.dashboard import local_today, start_of
 
 # Defaults when the settings do not say otherwise.
+ABANDONED_CARTS_DAYS = 7  # carts left behind are counted over the last week
 UNPAID_AFTER_DAYS = 7
 UNSHIPPED_AFTER_DAYS = 2
 
@@ -103,6 +105,19 @@ def get_attention_items(
         .aggregate(orders=Count("order", distinct=True), lines=Count("id"))
     )
     low_stock = list_low_stock(now=now).order_by().count()
+    store = StoreSettings.load()
+    abandoned = (
+        Cart.objects.filter(
+            status=CartStatus.OPEN,
+            last_activity_at__lte=now - timedelta(minutes=store.abandoned_cart_after_minutes),
+            last_activity_at__gte=now - timedelta(days=ABANDONED_CARTS_DAYS),
+        )
+        .filter(lines__isnull=False)
+        .order_by()
+        .aggregate(
+            carts=Count("id", distinct=True), reminded=Count("id", distinct=True, filter=Q(reminders_sent__gt=0))
+        )
+    )
     # Billing and shipping sit above orders: the page counts those with their own selectors
     # (billing.selectors.count_failed_invoice_emails, shipping.selectors.count_shipment_exceptions).
     failed_emails = failed_invoice_emails
@@ -170,6 +185,18 @@ def get_attention_items(
             # inventory/filters.py: ``low`` is a checkbox filter
             url=_url("inventory:stock-list", "admin:inventory_stocklevel_changelist", {"low": "on"}),
             permission="inventory.view_stocklevel",
+        ),
+        AttentionItem(
+            key="abandoned_carts",
+            count=abandoned["carts"],
+            text=ngettext(
+                "cart left behind in the last %(days)s days (%(reminded)s reminded)",
+                "carts left behind in the last %(days)s days (%(reminded)s reminded)",
+                abandoned["carts"],
+            )
+            % {"days": ABANDONED_CARTS_DAYS, "reminded": abandoned["reminded"]},
+            url=_url("orders:cart-report", "admin:index"),
+            permission="orders.view_cart",
         ),
         AttentionItem(
             key="invoice_emails",

@@ -1,9 +1,10 @@
 """The dashboard's live activity feed: what just happened, newest first.
 
 Each source turns its rows into ``FeedItem``s; ``list_feed`` merges the sources by time.
-Today the only source is the order timeline (orders placed, payments, refunds,
-shipments); storefront cart activity will be a second source with the same shape —
-add a function returning ``list[FeedItem]`` and merge it in ``list_feed``.
+Two sources: the order timeline (orders placed, payments, refunds, shipments) and the
+storefront's cart steps (items added, checkout started, payment failed, a reminded cart
+reopened), one query each; a new source is a function returning ``list[FeedItem]``
+merged in ``list_feed``.
 """
 
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from catalog.templatetags.money import format_money
-from orders.models import FulfilmentStatus, Order, OrderEvent, PaymentStatus
+from orders.models import CartEvent, FulfilmentStatus, Order, OrderEvent, PaymentStatus
 
 FEED_ITEMS_SHOWN = 15
 
@@ -31,7 +32,7 @@ class FeedItem:
     """One line of the feed, whatever its source."""
 
     when: datetime
-    kind: str  # order_placed, payment, refund, shipment (later: cart_added, checkout_started)
+    kind: str  # order_placed, payment, refund, shipment, cart_added, checkout_started, payment_failed, cart_restored
     text: str
     url: str
 
@@ -92,8 +93,44 @@ def list_order_activity(*, limit: int = FEED_ITEMS_SHOWN) -> list[FeedItem]:
     return items
 
 
+CART_FEED_KINDS = {
+    CartEvent.Kind.ITEM_ADDED: "cart_added",
+    CartEvent.Kind.CHECKOUT_STARTED: "checkout_started",
+    CartEvent.Kind.PAYMENT_FAILED: "payment_failed",
+    CartEvent.Kind.RESTORED: "cart_restored",
+}
+
+
+def _cart_event_text(event: CartEvent) -> str:
+    if event.kind == CartEvent.Kind.ITEM_ADDED:
+        item = event.variant.display_name if event.variant else _("an item")
+        return _("%(quantity)s × %(item)s added to a cart") % {"quantity": event.quantity or 1, "item": item}
+    if event.kind == CartEvent.Kind.CHECKOUT_STARTED:
+        return _("Checkout started")
+    if event.kind == CartEvent.Kind.PAYMENT_FAILED:
+        return _("A payment failed at checkout")
+    return _("A reminded cart was reopened")
+
+
+def list_cart_activity(*, limit: int = FEED_ITEMS_SHOWN) -> list[FeedItem]:
+    """The storefront's cart steps, in one query."""
+    events = (
+        CartEvent.objects.filter(kind__in=list(CART_FEED_KINDS))
+        .select_related("variant__product")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    try:
+        url = reverse("orders:cart-report")
+    except NoReverseMatch:
+        url = ""
+    return [
+        FeedItem(when=event.created_at, kind=CART_FEED_KINDS[event.kind], text=_cart_event_text(event), url=url)
+        for event in events
+    ]
+
+
 def list_feed(*, limit: int = FEED_ITEMS_SHOWN) -> list[FeedItem]:
     """The newest ``limit`` items of every source, merged newest first."""
-    sources = [list_order_activity(limit=limit)]
+    sources = [list_order_activity(limit=limit), list_cart_activity(limit=limit)]
     merged = merge(*sources, key=lambda item: item.when, reverse=True)
     return list(merged)[:limit]

@@ -1,5 +1,6 @@
 """Back-office order pages, one module per page family."""
 
+from orders.views.carts import cart_report_view
 from orders.views.dashboard import dashboard_feed_view, dashboard_view
 from orders.views.order_detail import order_cancel_view, order_detail_view, order_note_view, order_transition_view
 from orders.views.order_edit import order_edit_view
@@ -18,6 +19,7 @@ from orders.views.order_list import (
 )
 
 __all__ = [
+    "cart_report_view",
     "dashboard_feed_view",
     "dashboard_view",
     "entry_customer_search_view",

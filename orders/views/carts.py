@@ -1,17 +1,24 @@
 """Public cart links from the reminder e-mails (no login: the cart's unguessable token is the key),
 and the owner's cart report."""
 
+from datetime import timedelta
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from orders.exceptions import CartError
-from orders.selectors.carts import get_cart_by_token
+from orders.forms import CartReportForm
+from orders.selectors.carts import get_cart_by_token, get_cart_report
 from orders.services import CART_SESSION_KEY, restore_cart, unsubscribe_cart
+
+REPORT_DEFAULT_DAYS = 30
 
 
 def _shop_cart_url() -> str:
@@ -54,3 +61,16 @@ def cart_unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
         )
     context["ask"] = True
     return render(request, "orders/carts/cart_link.html", context)
+
+
+@login_required
+@permission_required("orders.view_cart", raise_exception=True)
+def cart_report_view(request: HttpRequest) -> HttpResponse:
+    """Carts started, left behind, reminded and recovered over a date range, and where they stopped."""
+    today = timezone.localdate()
+    data = request.GET if ("date_from" in request.GET or "date_to" in request.GET) else None
+    form = CartReportForm(data or {"date_from": today - timedelta(days=REPORT_DEFAULT_DAYS - 1), "date_to": today})
+    report = None
+    if form.is_valid():
+        report = get_cart_report(date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"])
+    return render(request, "orders/cart_report.html", {"form": form, "report": report})

@@ -170,6 +170,7 @@ def test_nothing_waiting_gives_zero_counts_for_every_kind():
         "review",
         "backordered",
         "low_stock",
+        "abandoned_carts",
         "invoice_emails",
         "tracking_exceptions",
     }
