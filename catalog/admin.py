@@ -19,6 +19,8 @@ from catalog.models import (
     Category,
     Channel,
     CustomerGroup,
+    DiscountCode,
+    DiscountRedemption,
     Price,
     PriceList,
     Product,
@@ -277,6 +279,69 @@ class StoreSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+# --- discount codes ------------------------------------------------------------------------
+# Codes are managed on the Owner's page (/catalog/discounts/); here they can be looked up and
+# corrected. Uses are counted by the services only: ``times_used`` and the redemptions are
+# read-only, so the admin never lets the count and the rows disagree.
+
+
+class DiscountRedemptionInline(admin.TabularInline):
+    model = DiscountRedemption
+    fields = ("order", "email", "amount", "created_at", "released_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(DiscountCode)
+class DiscountCodeAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "kind",
+        "value",
+        "min_subtotal_amount",
+        "valid_until",
+        "times_used",
+        "usage_limit",
+        "is_active",
+        "is_incentive",
+    )
+    list_filter = ("kind", "is_active", "is_incentive", "channels")
+    search_fields = ("code", "description")
+    readonly_fields = ("times_used", "is_incentive", "created_at", "updated_at")
+    filter_horizontal = ("channels",)
+    inlines = (DiscountRedemptionInline,)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        """A code that has been used stays: deactivate it instead."""
+        if obj is not None and obj.times_used:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(DiscountRedemption)
+class DiscountRedemptionAdmin(admin.ModelAdmin):
+    """History: a redemption is written and released by the services only."""
+
+    list_display = ("code", "order", "email", "amount", "created_at", "released_at")
+    list_select_related = ("code", "order")
+    list_filter = ("released_at",)
+    search_fields = ("code__code", "email", "order__number")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
 
 # Outgoing webhooks: their admin lives beside them.
 from catalog.webhooks import admin as _webhook_admin  # noqa: E402, F401

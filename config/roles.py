@@ -17,6 +17,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
             ("catalog", f"view_{m}")
             for m in ("product", "variant", "price", "pricelist", "channel", "category", "taxrate", "customergroup")
         ],
+        *[("catalog", f"view_{m}") for m in ("discountcode", "discountredemption")],
         *[("inventory", f"view_{m}") for m in ("location", "stocklevel", "stockmovement", "reservation")],
         *[
             ("orders", f"{a}_{m}")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("settings/webhooks/", include("catalog.webhooks.urls")),
     path("", include("shipping.urls")),
     path("stock/", include("inventory.urls")),
+    path("catalog/", include("catalog.urls")),
     path("billing/", include("billing.urls")),
     path("shop/", include("catalog.urls_shop")),
     # Public: the reminder e-mails' cart links (restore, unsubscribe), next to the shop's pages.

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceSequence, Payment
-from catalog.models import StoreSettings, WebhookDelivery, WebhookEndpoint
+from catalog.models import DiscountCode, DiscountRedemption, StoreSettings, WebhookDelivery, WebhookEndpoint
 from inventory.models import Reservation, StockLevel, StockMovement
 from orders.models import BlockedContact, Order, OrderEvent, OrderImport, OrderLine, SavedOrderView
 from shipping.models import (
@@ -142,6 +142,8 @@ def add_rows(count: int, *, start: int = 0) -> None:
         hook = WebhookEndpoint.objects.create(url=f"https://example.com/hooks/{i}", events=["order.placed"])
         WebhookDelivery.objects.create(endpoint=hook, event="order.placed", payload={"number": str(1001 + i)})
         OrderImport.objects.create(filename=f"export-{i}.csv", content="x", created_by=user)
+        code = DiscountCode.objects.create(code=f"CODE{1001 + i}", value=Decimal("10.00"), times_used=1)
+        DiscountRedemption.objects.create(code=code, order=order, email=order.email, amount=Decimal("2.00"))
     InvoiceSequence.objects.update_or_create(series="INV", year=2026, defaults={"last_number": start + count})
     StoreSettings.objects.get_or_create(pk=1)
 

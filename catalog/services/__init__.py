@@ -9,6 +9,8 @@ from catalog.services.discounts import (
     create_incentive_code,
     redeem_discount_code,
     release_discount_code,
+    save_discount_code,
+    set_discount_code_active,
 )
 
 __all__ = [
@@ -17,4 +19,6 @@ __all__ = [
     "create_incentive_code",
     "redeem_discount_code",
     "release_discount_code",
+    "save_discount_code",
+    "set_discount_code_active",
 ]

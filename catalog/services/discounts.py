@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -275,4 +275,71 @@ def create_incentive_code(
     )
     if channels:
         discount.channels.set(channels)
+    return discount
+
+
+EDITABLE_FIELDS = (
+    "code",
+    "description",
+    "kind",
+    "value",
+    "min_subtotal_amount",
+    "valid_from",
+    "valid_until",
+    "usage_limit",
+    "per_customer_limit",
+    "is_active",
+)
+
+
+@transaction.atomic
+def save_discount_code(
+    *, discount: DiscountCode | None = None, values: dict, channels: list[Channel] | None = None, by=None
+) -> DiscountCode:
+    """Create a code (``discount=None``) or change one, under its row lock.
+
+    Refused (``DiscountCodeRefused``, ``reason`` naming the field) when the code exists
+    already, when a used code would be renamed (orders name it), or when the total limit
+    would fall below the uses it has had.
+    """
+    values = {name: values[name] for name in EDITABLE_FIELDS if name in values}
+    if "code" in values:
+        values["code"] = normalise_code(values["code"])
+    if discount is not None:
+        discount = DiscountCode.objects.select_for_update().get(pk=discount.pk)
+        if discount.times_used and values.get("code", discount.code) != discount.code:
+            raise DiscountCodeRefused(
+                _("The code %(code)s has been used: it cannot be renamed.") % {"code": discount.code}, reason="code"
+            )
+        limit = values.get("usage_limit", discount.usage_limit)
+        if limit is not None and limit < discount.times_used:
+            raise DiscountCodeRefused(
+                _("It has been used %(count)s times already; the limit cannot be lower.")
+                % {"count": discount.times_used},
+                reason="usage_limit",
+            )
+    else:
+        discount = DiscountCode()
+    code = values.get("code", discount.code)
+    if DiscountCode.objects.filter(code=code).exclude(pk=discount.pk).exists():
+        raise DiscountCodeRefused(_("The code %(code)s exists already.") % {"code": code}, reason="code")
+    for name, value in values.items():
+        setattr(discount, name, value)
+    try:
+        with transaction.atomic():  # a twin created at the same moment: the unique constraint decides
+            discount.save()
+    except IntegrityError as exc:
+        raise DiscountCodeRefused(_("The code %(code)s exists already.") % {"code": code}, reason="code") from exc
+    if channels is not None:
+        discount.channels.set(channels)
+    return discount
+
+
+@transaction.atomic
+def set_discount_code_active(*, discount: DiscountCode, active: bool, by=None) -> DiscountCode:
+    """Deactivate a code (it is refused from now on, its history stays) or make it usable again."""
+    discount = DiscountCode.objects.select_for_update().get(pk=discount.pk)
+    if discount.is_active != active:
+        discount.is_active = active
+        discount.save(update_fields=["is_active", "updated_at"])
     return discount
