@@ -194,6 +194,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "orders.tasks.send_cart_reminders",
         "schedule": crontab(minute="*/5"),
     },
+    # https://crontab.guru/#30_3_*_*_* — "At 03:30": API Idempotency-Key records past their keeping window.
+    "orders-purge-idempotency-keys": {
+        "task": "orders.tasks.purge_idempotency_keys",
+        "schedule": crontab(minute=30, hour=3),
+    },
     # https://crontab.guru/#0_18_*_*_* — "At 18:00": the day's CSV manifest for each manifest carrier.
     "shipping-daily-manifests": {
         "task": "shipping.tasks.write_daily_manifests",

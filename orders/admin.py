@@ -466,6 +466,9 @@ class BlockedContactAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("value", "reason")
 
+
 # The CSV order import jobs: their admin lives beside the import.
 from orders import admin_imports as _admin_imports  # noqa: E402, F401
 
+# The API's Idempotency-Key records: their admin lives beside the API.
+from orders.api import admin as _api_admin  # noqa: E402, F401

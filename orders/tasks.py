@@ -38,3 +38,11 @@ def send_cart_reminders() -> int:
         except (SMTPException, OSError):
             logging.getLogger(__name__).exception("cart %s: reminder %s not sent, next run retries", cart_id, number)
     return sent
+
+
+@shared_task
+def purge_idempotency_keys() -> int:
+    """Beat, daily: forget API Idempotency-Key records older than the keeping window (>= 24 h)."""
+    from orders.services.idempotency import purge_idempotency_keys as purge
+
+    return purge()

@@ -91,6 +91,8 @@ def add_rows(count: int, *, start: int = 0) -> None:
     Each row brings its own related objects, so that a changelist that fetches them row by
     row costs more queries with more rows.
     """
+    from orders.models import IdempotencyKey
+
     channel = ChannelFactory()
     location = LocationFactory()
     method, _ = ShippingMethod.objects.get_or_create(
@@ -138,6 +140,7 @@ def add_rows(count: int, *, start: int = 0) -> None:
         returned = Return.objects.create(order=order, reason=Return.Reason.OTHER, created_by=user)
         ReturnLine.objects.create(return_request=returned, order_line=line, quantity=1)
         SavedOrderView.objects.create(user=user, name=f"View {1001 + i}", query_string=f"q={1001 + i}", position=i)
+        IdempotencyKey.objects.create(user=user, key=f"key-{1001 + i}", fingerprint="0" * 64, method="POST", path="/")
         BlockedContact.objects.create(kind=BlockedContact.Kind.EMAIL, value=f"fraud{1001 + i}@example.com")
         hook = WebhookEndpoint.objects.create(url=f"https://example.com/hooks/{i}", events=["order.placed"])
         WebhookDelivery.objects.create(endpoint=hook, event="order.placed", payload={"number": str(1001 + i)})

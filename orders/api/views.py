@@ -278,7 +278,7 @@ def _order_entry(data: dict) -> OrderEntry:
     if fields:
         raise APIError(message=_("The order has errors; see the fields."), fields=fields)
     person = data["customer"]
-    email = person["email"].strip().lower()
+    email = person.get("email", "").strip().lower()
     customer = Customer.objects.select_related("group").filter(email__iexact=email).first() if email else None
     new_customer = None
     if customer is None:

@@ -56,9 +56,10 @@ def test_existing_customer_is_matched_by_email(shop, staff_api):
     # then
     assert second.status_code == 201
     assert Customer.objects.count() == 1
-    assert Order.objects.get(number=first["number"]).customer_id == Order.objects.get(
-        number=second.json()["number"]
-    ).customer_id
+    assert (
+        Order.objects.get(number=first["number"]).customer_id
+        == Order.objects.get(number=second.json()["number"]).customer_id
+    )
 
 
 def test_prices_cannot_come_from_the_request(shop, staff_api):
@@ -143,7 +144,12 @@ def test_other_media_type_is_415_in_the_error_shape(shop, staff_api):
 
 
 def test_order_list_filters_and_cursor_pagination(shop, staff_api):
-    numbers = [staff_api.post("/api/v1/orders/", order_body(lines=[{"sku": "MUG-RED", "quantity": 1}]), format="json").json()["number"] for _ in range(3)]
+    numbers = [
+        staff_api.post("/api/v1/orders/", order_body(lines=[{"sku": "MUG-RED", "quantity": 1}]), format="json").json()[
+            "number"
+        ]
+        for _ in range(3)
+    ]
     page = staff_api.get("/api/v1/orders/?page_size=2").json()
     assert [o["number"] for o in page["results"]] == numbers[::-1][:2]
     rest = staff_api.get(page["next"]).json()
@@ -155,7 +161,12 @@ def test_order_list_filters_and_cursor_pagination(shop, staff_api):
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("channel=nowhere", "channel"), ("status=lost", "status"), ("total_min=abc", "total_min"), ("backordered=maybe", "backordered")],
+    [
+        ("channel=nowhere", "channel"),
+        ("status=lost", "status"),
+        ("total_min=abc", "total_min"),
+        ("backordered=maybe", "backordered"),
+    ],
 )
 def test_bad_list_filters_are_400(shop, staff_api, query, field):
     response = staff_api.get(f"/api/v1/orders/?{query}")
