@@ -280,6 +280,7 @@ class StoreSettingsAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+
 # --- discount codes ------------------------------------------------------------------------
 # Codes are managed on the Owner's page (/catalog/discounts/); here they can be looked up and
 # corrected. Uses are counted by the services only: ``times_used`` and the redemptions are
@@ -345,4 +346,3 @@ class DiscountRedemptionAdmin(admin.ModelAdmin):
 
 # Outgoing webhooks: their admin lives beside them.
 from catalog.webhooks import admin as _webhook_admin  # noqa: E402, F401
-
