@@ -20,10 +20,12 @@ class WebhookEndpointForm(forms.Form):
     events = forms.MultipleChoiceField(
         label=_("Events"),
         choices=WebhookEvent.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         error_messages={"required": _("Choose at least one event.")},
     )
-    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    is_active = forms.BooleanField(
+        label=_("Active"), required=False, initial=True, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )
 
     def clean_url(self):
         url = self.cleaned_data["url"].strip()

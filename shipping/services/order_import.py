@@ -156,6 +156,11 @@ def check_order_file(*, text: str) -> list[PlannedOrder]:
     rows = _rows(text)
     channels = {c.code: c for c in Channel.objects.filter(code__in={r.get("channel", "") for _l, r in rows})}
     skus = set(Variant.objects.filter(sku__in={r.get("sku", "") for _l, r in rows}).values_list("sku", flat=True))
+    sold = set(
+        Variant.objects.filter(sku__in=skus, product__channels__code__in=channels).values_list(
+            "product__channels__code", "sku"
+        )
+    )
     methods = {
         m.code: m for m in ShippingMethod.objects.filter(code__in={r.get("shipping_method", "") for _l, r in rows})
     }
@@ -196,6 +201,10 @@ def check_order_file(*, text: str) -> list[PlannedOrder]:
             problems.append(_("the sku is empty"))
         elif sku not in skus:
             problems.append(_("unknown SKU “%(sku)s”") % {"sku": sku})
+        elif planned.channel_code in channels and (planned.channel_code, sku) not in sold:
+            problems.append(
+                _("%(sku)s is not sold on %(channel)s") % {"sku": sku, "channel": channels[planned.channel_code].name}
+            )
         quantity_text = row.get("quantity", "")
         try:
             quantity = int(quantity_text)

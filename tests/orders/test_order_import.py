@@ -107,6 +107,14 @@ def test_the_preview_lists_every_bad_row_and_writes_no_order(shop):
     assert not Order.objects.exists() and not Customer.objects.exists()
 
 
+def test_a_sku_the_channel_does_not_sell_is_refused_in_the_preview(shop):
+    other = ChannelFactory(code="web")
+    stocked_variant(channel=other, location=LocationFactory(code="warehouse"), sku="WEB-ONLY")
+    planned = check_order_file(text=csv_bytes(row("MP-1", "WEB-ONLY", 1)).decode())
+    assert planned[0].outcome == "refused"
+    assert "WEB-ONLY is not sold on Marketplace" in planned[0].errors[0]["message"]
+
+
 def test_rows_of_one_order_must_agree_on_the_order_columns(shop):
     planned = check_order_file(
         text=csv_bytes(row("MP-1", "TEE", 1), row("MP-1", "MUG", 1, email="bob@example.com")).decode()
