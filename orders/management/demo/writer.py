@@ -65,8 +65,9 @@ class Table:
             quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
         )
         # Defaults are taken once (the store currency, False, empty JSON); per-row values such
-        # as the tracking code are always passed.
-        self.columns = [(f.attname, f.get_default() if f.has_default() else None) for f in fields]
+        # as the tracking code are always passed. A field added later without a default gets
+        # what Django would insert: "" for text, None otherwise.
+        self.columns = [(f.attname, f.get_default()) for f in fields]  # "" for a blank text field, else None
         self.converters: list[tuple[int, Callable]] = []
         for i, f in enumerate(fields):
             if isinstance(f, JSONField):
