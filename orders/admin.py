@@ -467,6 +467,9 @@ class BlockedContactAdmin(admin.ModelAdmin):
     search_fields = ("value", "reason")
 
 
+# The storefront carts: read-only, beside the cart services.
+from orders import admin_carts as _admin_carts  # noqa: E402, F401
+
 # The CSV order import jobs: their admin lives beside the import.
 from orders import admin_imports as _admin_imports  # noqa: E402, F401
 

@@ -142,6 +142,11 @@ def add_rows(count: int, *, start: int = 0) -> None:
         SavedOrderView.objects.create(user=user, name=f"View {1001 + i}", query_string=f"q={1001 + i}", position=i)
         IdempotencyKey.objects.create(user=user, key=f"key-{1001 + i}", fingerprint="0" * 64, method="POST", path="/")
         BlockedContact.objects.create(kind=BlockedContact.Kind.EMAIL, value=f"fraud{1001 + i}@example.com")
+        from orders.models import Cart, CartEvent, CartLine  # the storefront's carts (one hunk, one owner)
+
+        cart = Cart.objects.create(channel=channel, email=customer.email, customer=customer)
+        CartLine.objects.create(cart=cart, variant=line.variant, quantity=1)
+        CartEvent.objects.create(cart=cart, kind=CartEvent.Kind.ITEM_ADDED, variant=line.variant, quantity=1)
         hook = WebhookEndpoint.objects.create(url=f"https://example.com/hooks/{i}", events=["order.placed"])
         WebhookDelivery.objects.create(endpoint=hook, event="order.placed", payload={"number": str(1001 + i)})
         OrderImport.objects.create(filename=f"export-{i}.csv", content="x", created_by=user)
