@@ -119,8 +119,9 @@ def summarise_cart(*, cart: Cart | None, forms: dict | None = None) -> CartSumma
 def _render_cart(request: HttpRequest, *, channel: Channel, cart: Cart | None, forms=None, status=200) -> HttpResponse:
     summary = summarise_cart(cart=cart, forms=forms)
     context = shop_context(request, channel=channel, cart_count=summary.units) | {"cart": cart, "summary": summary}
-    template = "catalog/shop/partials/_cart.html" if request.htmx else "catalog/shop/cart.html"
-    return render(request, template, context, status=status)
+    if request.htmx:  # htmx swaps only 2xx answers: the refusal travels in the fragment
+        return render(request, "catalog/shop/partials/_cart.html", context)
+    return render(request, "catalog/shop/cart.html", context, status=status)
 
 
 def shop_cart_view(request: HttpRequest) -> HttpResponse:
@@ -177,7 +178,8 @@ def shop_cart_update_view(request: HttpRequest) -> HttpResponse:
         return redirect("shop:cart")
     if "remove" in request.POST:
         remove_from_cart(cart=cart, variant=line.variant)
-        messages.success(request, _("%(name)s removed from your cart.") % {"name": line.variant.display_name})
+        if not request.htmx:
+            messages.success(request, _("%(name)s removed from your cart.") % {"name": line.variant.display_name})
         return _after_change(request, channel=channel)
     form = CartLineForm(request.POST)
     if form.is_valid():

@@ -43,6 +43,7 @@ from orders.services.carts import give_cart_email, place_order_from_cart, record
 from orders.services.drafts import DEFAULT_SHIPPING_TAX_RATE
 from shipping.exceptions import ShippingError
 from shipping.services import list_shipping_options, quote_shipping
+from shipping.throttle import is_rate_limited
 
 PLACED_SESSION_KEY = "shop_placed"  # {form token: tracking code} of orders placed in this session
 PAYMENT_SESSION_KEY = "shop_payment"  # {tracking code: payment choice}
@@ -178,6 +179,15 @@ def _place(request: HttpRequest, *, form: CheckoutForm, cart, channel, summary, 
     return redirect("shop:order", code=order.tracking_code)
 
 
+def _too_many(request: HttpRequest) -> HttpResponse | None:
+    """Guessing tracking codes is rate-limited here as on the public tracking page (same budget)."""
+    if not is_rate_limited(request, scope="track", limit=settings.TRACKING_RATE_LIMIT, window_seconds=60):
+        return None
+    response = render(request, "shipping/track_limited.html", status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
 def _order_or_404(code: str) -> Order:
     order = (
         Order.objects.exclude(status=OrderStatus.DRAFT)
@@ -201,8 +211,11 @@ def _line_gross(line) -> Decimal:
 def shop_order_view(request: HttpRequest, code: str) -> HttpResponse:
     """The confirmation: what was ordered, how to pay (bank details for a transfer), the tracking link."""
     channel = shop_channel()
+    if (limited := _too_many(request)) is not None:
+        return limited
     order = _order_or_404(code)
-    choice = request.session.get(PAYMENT_SESSION_KEY, {}).get(code, "")
+    own = request.session.get(PAYMENT_SESSION_KEY, {})
+    choice = own.get(code, "")
     lines = [(line, _line_gross(line)) for line in order.lines.all()]
     goods = sum((amount for _line, amount in lines), ZERO)
     shipping = quantize(order.shipping_amount * (100 + order.shipping_tax_rate) / 100)
@@ -214,6 +227,7 @@ def shop_order_view(request: HttpRequest, code: str) -> HttpResponse:
         # what makes the shown amounts add up to the order's total (the discount, with its VAT)
         "discount_gross": max(goods + shipping - order.total_amount, ZERO),
         "payment_choice": choice,
+        "placed_here": code in own,  # only this session sees the e-mail address
         "balance": open_balance(order=order),
         "online_payment": bool(settings.PAYMENT_WEBHOOK_SECRET),
         "tracking_url": reverse("shipping:track", args=[order.tracking_code]),
@@ -238,6 +252,8 @@ def shop_payment_view(request: HttpRequest, code: str) -> HttpResponse:
     secret and hands it to the same parser and service, server-side.
     """
     channel = shop_channel()
+    if (limited := _too_many(request)) is not None:
+        return limited
     order = _order_or_404(code)
     if not settings.PAYMENT_WEBHOOK_SECRET:
         raise Http404(_("Online payment is not set up."))

@@ -87,6 +87,11 @@ def test_htmx_update_answers_the_cart_fragment(client, web):
     response = client.post("/shop/cart/update/", {"variant": a.pk, "quantity": 2}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert response.content.decode().startswith('<div id="shop-cart"')
+    assert 'id="shop-cart-count" hx-swap-oob="true">2<' in response.content.decode()
+    # a refusal comes back in the fragment (htmx swaps only 2xx answers), by the field
+    response = client.post("/shop/cart/update/", {"variant": a.pk, "quantity": 50}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert f'id="qty-error-{a.pk}"' in response.content.decode()
 
 
 def test_an_empty_cart_page_creates_no_cart(client, web):

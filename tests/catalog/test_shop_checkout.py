@@ -165,3 +165,18 @@ def test_checkout_page_costs_a_fixed_number_of_queries(cart_client, django_asser
     cart_client.get("/shop/checkout/")
     with django_assert_max_num_queries(16):
         assert cart_client.get("/shop/checkout/").status_code == 200
+
+
+def test_only_the_session_that_ordered_sees_the_e_mail_and_guessing_is_rate_limited(cart_client, settings):
+    from django.core.cache import cache
+    from django.test import Client
+
+    cache.clear()
+    settings.TRACKING_RATE_LIMIT = 4
+    client = Client()
+    response = cart_client.post("/shop/checkout/", _data(cart_client))
+    assert "ada@example.com" in cart_client.get(response["Location"]).content.decode()
+    stranger = client.get(response["Location"])
+    assert stranger.status_code == 200 and "ada@example.com" not in stranger.content.decode()
+    codes = [client.get(f"/shop/order/guess-{n}/").status_code for n in range(4)]
+    assert codes == [404, 404, 429, 429]
