@@ -122,6 +122,10 @@ def edit_order_lines(*, order: Order, changes: OrderChanges, by) -> EditResult:
     old_total = order.total_amount
     # The percentage the order was placed with; older orders (or a fixed discount) recover it.
     discount_percent = order.discount_percent or current_discount_percent(order=order)
+    # A fixed-amount code keeps its amount (at most the new goods), not its share of the goods.
+    discount_fixed = order.discount_amount if order.discount_code and not order.discount_percent else ZERO
+    if discount_fixed:
+        discount_percent = ZERO
     lines = {line.pk: line for line in order.lines.select_related("variant")}
     shipped = shipped_quantities(order=order)
     messages: list[str] = []
@@ -254,6 +258,7 @@ def edit_order_lines(*, order: Order, changes: OrderChanges, by) -> EditResult:
     totals = compute_totals(
         lines=list(lines.values()),
         discount_percent=discount_percent,
+        discount_fixed_amount=discount_fixed,
         shipping_amount=order.shipping_amount,
         shipping_tax_rate=order.shipping_tax_rate,
     )

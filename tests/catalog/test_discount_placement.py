@@ -146,3 +146,23 @@ def test_staff_entry_previews_saves_and_places_a_draft_with_a_code(basket):
     with pytest.raises(InvalidOrder) as caught:
         preview_order(entry=OrderEntry(channel=channel, lines=lines, customer=customer, discount_code="FIVE"))
     assert caught.value.field == "discount_code"
+
+
+def test_editing_an_order_keeps_a_fixed_codes_amount_and_a_percent_codes_share(basket):
+    from orders.services import OrderChanges, edit_order_lines
+    from tests.orders.factories import UserFactory
+
+    channel, lines = basket
+    DiscountCodeFactory(code="FIVE", kind=DiscountCode.Kind.FIXED, value=Decimal("5.00"))
+    DiscountCodeFactory(code="TEN", value=Decimal("10.00"))
+    fixed = place_order(channel=channel, lines=lines, discount_code="FIVE")
+    percent = place_order(channel=channel, lines=lines, discount_code="TEN")
+    by = UserFactory()
+    for order in (fixed, percent):
+        line = order.lines.order_by("pk").first()
+        edit_order_lines(order=order, changes=OrderChanges(quantities={line.pk: 2}), by=by)
+    fixed.refresh_from_db()
+    percent.refresh_from_db()
+    assert fixed.subtotal_amount == Decimal("83.33")
+    assert fixed.discount_amount == Decimal("5.00")
+    assert percent.discount_amount == Decimal("8.34")  # 10 % per rate: 6.666 → 6.67 and 1.667 → 1.67
