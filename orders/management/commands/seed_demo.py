@@ -1,8 +1,8 @@
 """``manage.py seed_demo``: a believable demo store, safe to run again.
 
 Creates the catalogue, channels, price lists, locations with stock, shipping methods, 60
-customers, the three role accounts and ``--orders`` orders over the last 90 days in every
-state and from every channel. Reference records are found by their natural keys; demo
+customers, the three role accounts, ``--orders`` orders over the last 90 days in every
+state and from every channel, and some storefront carts (abandoned, reminded, recovered). Reference records are found by their natural keys; demo
 orders carry ``external_reference="demo-<n>"``, so a second run creates only the orders
 that are missing (none, with the same ``--orders``) and changes nothing else.
 """
@@ -14,6 +14,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from orders.management.demo import data
+from orders.management.demo.carts import ensure_demo_carts
 from orders.management.demo.planner import Planner
 from orders.management.demo.reference import ensure_reference_data
 from orders.management.demo.writer import DemoWriter, plan_stock
@@ -58,6 +59,9 @@ class Command(BaseCommand):
         bookings = plan_stock(ref=ref, plans=plans, batch_size=batch_size, seed=seed, now=now, tz=planner.tz)
         self.stdout.write(f"Writing {len(plans):,} orders in batches of {batch_size:,}.")
         DemoWriter(ref=ref, batch_size=batch_size, report=self.stdout.write, started=started).write(plans, bookings)
+        carts = ensure_demo_carts(ref=ref, now=now, seed=seed)
+        if carts:
+            self.stdout.write(f"Wrote {carts} storefront carts (abandoned, reminded, recovered).")
 
         self.stdout.write(self.style.SUCCESS(f"Demo store ready in {time.monotonic() - started:.1f} s."))
         self.stdout.write(f"Sign in at {LOGIN_URL}")
