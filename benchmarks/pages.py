@@ -1,21 +1,25 @@
-"""Page benchmark: server time of the order list against the admin's order changelist.
+"""Page benchmark: server time of the back-office pages on 100,000 orders, against the admin.
 
 Creates its own PostgreSQL database (``backroom_bench_pages``), migrates it and seeds the
-demo store with 100,000 orders (``seed_demo --orders 100000``). Then, in this process,
-the Django test client signs in and requests each page many times; the time of one
+demo store with 100,000 orders (``seed_demo --orders 100000``, about 160 s). Then, in this
+process, the Django test client signs in and requests each page many times; the time of one
 request is the server's whole work (middleware, queries, template), without a network.
 
-Pages: our order list at page size 50 — plain, filtered (open, paid, one channel), searched
-by customer name and by SKU, sorted by total — and the admin's order changelist, plain and
-searched, as the reference. It prints p50/p95 and queries per page, then the targets of
+Pages: the dashboard; our order list at page size 50 — plain, filtered (open, paid, one
+channel; "to ship"), searched by customer name, e-mail, phone, order number, tracking code
+and SKU, sorted by total; an order detail page; and the admin's order changelist, plain and
+searched by name, as the reference. It prints p50/p95 and queries per page, the load
+average before the run (the figures mean little on a busy machine), then the targets of
 issue 4: our list at least 2× faster than the admin's changelist (p50), and every page of
 ours under 150 ms p95. Missing a target is reported but is not a failure (it depends on the
 machine); a page that does not answer 200 is.
 
     python benchmarks/pages.py [--orders 100000] [--runs 30] [--host 127.0.0.1] [--user root] [--keep] [--reuse]
+    python benchmarks/pages.py --database backroom_perf   # an already seeded database, left as it is
 
 ``--reuse`` keeps an already seeded database (from an earlier ``--keep``) instead of seeding
-again. Without a reachable PostgreSQL it says so and exits 0, so ``make bench`` works on a laptop.
+again; ``--database`` names one to use as it is (migrated, never seeded nor dropped). Without
+a reachable PostgreSQL it says so and exits 0, so ``make bench`` works on a laptop.
 """
 
 import argparse
@@ -26,6 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "backroom_bench_pages"
@@ -90,26 +95,42 @@ def pages() -> list[tuple[str, str, bool]]:
     from django.urls import reverse
 
     from catalog.models import Channel
-    from orders.models import Order, OrderLine
+    from orders.models import Order, OrderLine, OrderStatus
 
     listing = reverse("orders:order-list")
     admin = reverse("admin:orders_order_changelist")
     channel = Channel.objects.order_by("pk").first()
-    some = Order.objects.exclude(customer_name="").order_by("-pk").first()
+    placed = Order.objects.exclude(status=OrderStatus.DRAFT).exclude(number=None)
+    some = placed.exclude(customer_name="").order_by("-pk").first()
     surname = (some.customer_name.split() or ["a"])[-1] if some else "a"
+    # An order from the middle of the table, so that no search is lucky to find it on top.
+    middle = placed.order_by("pk")[placed.count() // 2] if placed.exists() else some
+    with_email = placed.exclude(email="").order_by("pk")[placed.count() // 3] if placed.exists() else some
+    with_phone = placed.exclude(phone="").order_by("pk").first() or some
     sku = OrderLine.objects.order_by("-pk").values_list("sku", flat=True).first() or "X"
+    detail = (
+        placed.filter(status=OrderStatus.COMPLETED).exclude(shipments=None).order_by("-pk").first() or middle or some
+    )
+    to_ship = "status=placed&status=processing&fulfilment_status=unfulfilled&fulfilment_status=partially_fulfilled"
     return [
+        ("dashboard", reverse("orders:dashboard"), True),
         ("order list", f"{listing}?per_page=50", True),
         (
             "order list, filtered",
             f"{listing}?per_page=50&status=placed&status=processing&payment_status=paid&channel={channel.pk}",
             True,
         ),
-        ("order list, search name", f"{listing}?per_page=50&q={surname}", True),
-        ("order list, search SKU", f"{listing}?per_page=50&q={sku}", True),
+        ("order list, to ship", f"{listing}?per_page=50&{to_ship}", True),
+        ("order list, search name", f"{listing}?per_page=50&q={quote(surname)}", True),
+        ("order list, search e-mail", f"{listing}?per_page=50&q={quote(with_email.email)}", True),
+        ("order list, search phone", f"{listing}?per_page=50&q={quote(with_phone.phone)}", True),
+        ("order list, search number", f"{listing}?per_page=50&q={quote(middle.number)}", True),
+        ("order list, search tracking", f"{listing}?per_page=50&q={quote(middle.tracking_code)}", True),
+        ("order list, search SKU", f"{listing}?per_page=50&q={quote(sku)}", True),
         ("order list, sorted by total", f"{listing}?per_page=50&o=-total", True),
+        ("order detail", reverse("orders:order-detail", kwargs={"number": detail.number}), True),
         ("admin changelist", admin, False),
-        ("admin changelist, search name", f"{admin}?q={surname}", False),
+        ("admin changelist, search name", f"{admin}?q={quote(surname)}", False),
     ]
 
 
@@ -122,20 +143,26 @@ def main() -> int:
     parser.add_argument("--user", default=os.environ.get("BENCH_PGUSER", "root"))
     parser.add_argument("--keep", action="store_true", help=f"keep the {DB_NAME} database afterwards")
     parser.add_argument("--reuse", action="store_true", help="use an already seeded database as it is")
+    parser.add_argument(
+        "--database", help=f"use this seeded database as it is (never seeded nor dropped) instead of {DB_NAME}"
+    )
     opts = parser.parse_args()
+    db_name = opts.database or DB_NAME
+    if opts.database:
+        opts.reuse = opts.keep = True
 
     if not shutil.which("createdb"):
         print("pages benchmark skipped: PostgreSQL client tools (createdb) are not installed.")
         return 0
     if not opts.reuse:
-        _pg("dropdb", "--if-exists", "--force", DB_NAME, opts=opts)
-        created = _pg("createdb", DB_NAME, opts=opts)
+        _pg("dropdb", "--if-exists", "--force", db_name, opts=opts)
+        created = _pg("createdb", db_name, opts=opts)
         if created.returncode != 0:
             print(
-                f"pages benchmark skipped: cannot create {DB_NAME} on {opts.host}:{opts.port}: {created.stderr.strip()}"
+                f"pages benchmark skipped: cannot create {db_name} on {opts.host}:{opts.port}: {created.stderr.strip()}"
             )
             return 0
-    database_url = f"postgres://{opts.user}@{opts.host}:{opts.port}/{DB_NAME}"
+    database_url = f"postgres://{opts.user}@{opts.host}:{opts.port}/{db_name}"
     try:
         _django(database_url)
         from django.conf import settings
@@ -171,8 +198,13 @@ def main() -> int:
         client = Client()
         client.force_login(user)
         print(
-            f"Pages benchmark on PostgreSQL ({DB_NAME}): {Order.objects.count():,} orders, "
+            f"Pages benchmark on PostgreSQL ({db_name}): {Order.objects.count():,} orders, "
             f"{opts.runs} requests per page after 3 warm-ups, in-process (Django test client)."
+        )
+        print(
+            "Load average before the run (1/5/15 min, {} cores): {:.2f} {:.2f} {:.2f}".format(
+                os.cpu_count(), *os.getloadavg()
+            )
         )
         rows = [(label, ours, measure(client, url, runs=opts.runs)) for label, url, ours in pages()]
         width = max(len(label) for label, _ours, _r in rows)
@@ -208,7 +240,7 @@ def main() -> int:
             from django.db import connections
 
             connections.close_all()
-            _pg("dropdb", "--if-exists", "--force", DB_NAME, opts=opts)
+            _pg("dropdb", "--if-exists", "--force", db_name, opts=opts)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Customer, FulfilmentStatus, OrderLine, OrderStatus, PaymentStatus
+from orders.models import Customer, FulfilmentStatus, Order, OrderLine, OrderStatus, PaymentStatus
 from shipping.models import Shipment
 
 # The column keys of the list, as the URL writes them (``?o=-total``): (field, key).
@@ -50,6 +50,47 @@ class FilterChoices:
 def _looks_like_sku(value: str) -> bool:
     """One word with a digit or a separator ("MUG-RED", "tee_m", "4006381333931"): worth matching against SKUs."""
     return " " not in value and any(ch.isdigit() or ch in "-_./" for ch in value)
+
+
+def search_order_ids(value: str) -> QuerySet:
+    """The ids of the orders a search term finds, as one subquery: a UNION of index-backed parts.
+
+    What is matched: the order number, the order's tracking token, the carrier's tracking
+    number of a parcel, the marketplace reference (any case); the customer name and e-mail
+    (containing the term, any case); the company name of the customer; a phone number
+    typed in any format (by its last digits); a SKU of a line (any case, SKU-like terms only).
+
+    One ``OR`` over these would need the order's customer, shipments and lines in the same
+    ``WHERE`` and makes PostgreSQL read every order. Each part of the UNION instead reads
+    only what its own index finds (``orders/migrations/0012_search_indexes.py``: trigram
+    indexes for the "containing" matches, expression indexes for the "any case" ones),
+    and the orders are then fetched by primary key.
+    """
+    on_order = (
+        Q(number=value)
+        | Q(tracking_code=value)
+        | Q(external_reference__iexact=value)
+        | Q(customer_name__icontains=value)
+        | Q(email__icontains=value)
+    )
+    by_customer = Q(company_name__icontains=value)
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) >= PHONE_MIN_DIGITS and len(digits) >= len(value.replace(" ", "")) - 2:
+        # Looks like a phone number (order numbers are shorter): match it as typed, and by
+        # its last digits, so "030 1234567" finds "+49 30 1234567". ``iendswith`` (not
+        # ``endswith``) so that both use the same upper-case trigram index; digits have no case.
+        tail = digits[-PHONE_MIN_DIGITS:]
+        on_order |= Q(phone__icontains=value) | Q(phone__iendswith=tail)
+        by_customer |= Q(phone__icontains=value) | Q(phone__iendswith=tail)
+    parts = [
+        Order.objects.filter(on_order).order_by().values("pk"),
+        Order.objects.filter(customer__in=Customer.objects.filter(by_customer).values("pk")).order_by().values("pk"),
+        Shipment.objects.filter(tracking_number=value).order_by().values("order_id"),
+    ]
+    if _looks_like_sku(value):
+        # Only then: a name search need not look at the order lines at all.
+        parts.append(OrderLine.objects.filter(sku__iexact=value).order_by().values("order_id"))
+    return parts[0].union(*parts[1:], all=True)
 
 
 def _start_of(day: date) -> datetime:
@@ -163,27 +204,7 @@ class OrderFilter(django_filters.FilterSet):
         value = value.strip().lstrip("#")
         if not value:
             return queryset
-        parcels = Shipment.objects.filter(order_id=OuterRef("pk"), tracking_number=value)
-        condition = (
-            Q(number=value)
-            | Q(tracking_code=value)
-            | Q(external_reference__iexact=value)
-            | Q(customer_name__icontains=value)
-            | Q(email__icontains=value)
-            | Q(customer__company_name__icontains=value)
-            | Exists(parcels)
-        )
-        if _looks_like_sku(value):
-            # Only then: matching a SKU reads every order line, which a name search need not pay for.
-            condition |= Exists(OrderLine.objects.filter(order_id=OuterRef("pk"), sku__iexact=value))
-        digits = "".join(ch for ch in value if ch.isdigit())
-        if len(digits) >= PHONE_MIN_DIGITS and len(digits) >= len(value.replace(" ", "")) - 2:
-            # Looks like a phone number (order numbers are shorter): match it as typed, and by
-            # its last digits, so "030 1234567" finds "+49 30 1234567".
-            tail = digits[-PHONE_MIN_DIGITS:]
-            condition |= Q(phone__icontains=value) | Q(customer__phone__icontains=value)
-            condition |= Q(phone__endswith=tail) | Q(customer__phone__endswith=tail)
-        return queryset.filter(condition)
+        return queryset.filter(pk__in=search_order_ids(value))
 
     def filter_placed_from(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
         return queryset.filter(placed_at__gte=_start_of(value)) if value else queryset

@@ -148,6 +148,12 @@ def _rows(orders: Iterable[Order]) -> list[Order]:
         detail = ""
     admin = reverse("admin:orders_order_change", args=[0])
     today = timezone.localdate()
+    # Each status word translated once per page, not once per row (``get_FOO_display`` builds
+    # and translates the whole choice list on every call).
+    badges = {
+        name: {value: (value.replace("_", "-"), str(label)) for value, label in Order._meta.get_field(name).choices}
+        for name in ("status", "payment_status", "fulfilment_status")
+    }
     rows = list(orders)
     for order in rows:
         order.detail_url = (
@@ -156,9 +162,12 @@ def _rows(orders: Iterable[Order]) -> list[Order]:
             else admin.replace("/0/", f"/{order.pk}/")
         )
         order.badges = [
-            (order.status.replace("_", "-"), order.get_status_display()),
-            (order.payment_status.replace("_", "-"), order.get_payment_status_display()),
-            (order.fulfilment_status.replace("_", "-"), order.get_fulfilment_status_display()),
+            badges[name].get(value, (value.replace("_", "-"), value))
+            for name, value in (
+                ("status", order.status),
+                ("payment_status", order.payment_status),
+                ("fulfilment_status", order.fulfilment_status),
+            )
         ]
         order.lines_title = ngettext("%(count)d line", "%(count)d lines", order.line_count) % {
             "count": order.line_count
