@@ -22,7 +22,7 @@ from billing.selectors import get_invoice_xml
 from billing.services import issue_credit_note, issue_invoice, record_payment, render_invoice_pdf
 from billing.services.facturx import einvoice_figures, en16931_total_errors
 from tests.billing.factories import placed_order, store_with_legal_details
-from tests.billing.facturx_checks import assert_valid_facturx_pdf, assert_valid_facturx_xml
+from tests.billing.facturx_checks import assert_valid_facturx_pdf, assert_valid_facturx_xml, schematron_failures
 from tests.orders.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +145,7 @@ def test_tampered_xml_is_rejected():
     no_seller = etree.tostring(root)
     # then
     assert altered_total != xml and "BR-CO-15 grand total" in en16931_total_errors(altered_total)
+    assert [failure.split(":")[0] for failure in schematron_failures(altered_total)] == ["BR-CO-15", "BR-CO-16"]
     assert any(error.startswith("BR-CO-14") for error in en16931_total_errors(altered_vat))
     with pytest.raises(Exception, match=r"(?i)xsd|schema|valid"):
         facturx.xml_check_xsd(not_a_number, flavor="factur-x", level="en16931")
