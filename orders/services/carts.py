@@ -63,6 +63,9 @@ CART_STEPS = frozenset(
     }
 )
 
+# Paying online follows placing: these are recorded on a converted cart too.
+AFTER_ORDER_STEPS = frozenset({CartEvent.Kind.PAYMENT_STARTED, CartEvent.Kind.PAYMENT_FAILED})
+
 
 # ------------------------------------------------------------------------------
 # Helpers
@@ -237,11 +240,13 @@ def remove_from_cart(*, cart: Cart, variant: Variant) -> Cart:
 @transaction.atomic
 def record_cart_step(*, cart: Cart, kind: str, detail: str = "") -> Cart:
     """Record a checkout step (``CartEvent.Kind``: checkout started, details given, shipping
-    chosen, payment started, payment failed) with its time."""
+    chosen, payment started, payment failed) with its time. The payment steps are also taken
+    for a converted cart (paying online comes after the order is placed); the stage stays."""
     if kind not in CART_STEPS:
         raise ValueError(f"not a cart step: {kind!r}")
     cart = _lock(cart)
-    _require_open(cart)
+    if kind not in AFTER_ORDER_STEPS:
+        _require_open(cart)
     _log(cart, kind, detail=detail)
     return cart
 

@@ -275,3 +275,15 @@ def test_owner_is_alerted_once_about_a_cart_above_the_threshold(
     assert "60" in mailoutbox[0].body
     cart.refresh_from_db()
     assert cart.owner_alerted_at is not None
+
+
+def test_a_failed_online_payment_after_placing_is_recorded_on_the_converted_cart(web):
+    shirt = stocked_variant(channel=web, on_hand=5)
+    cart = get_or_create_cart(channel=web, session_key="s1")
+    add_to_cart(cart=cart, variant=shirt, quantity=1)
+    _place(cart)
+    record_cart_step(cart=cart, kind=CartEvent.Kind.PAYMENT_FAILED, detail="declined")
+    cart.refresh_from_db()
+    assert _kinds(cart)[-1] == "payment_failed" and cart.stage == CartStage.PLACED
+    with pytest.raises(CartError):
+        record_cart_step(cart=cart, kind=CartEvent.Kind.CHECKOUT_STARTED)
