@@ -14,7 +14,7 @@ from catalog.models import StoreSettings, Variant
 from catalog.money import ZERO, line_net
 from catalog.selectors import get_unit_prices
 from inventory.selectors import get_availability
-from orders.models import CART_STAGE_ORDER, Cart, CartLine, CartStage, CartStatus
+from orders.models import CART_STAGE_ORDER, Cart, CartEvent, CartLine, CartStage, CartStatus
 
 # ------------------------------------------------------------------------------
 # The storefront's cart
@@ -178,6 +178,7 @@ class CartReport:
     reminded: int
     recovered: int
     incentive_used: int
+    payment_failed: int  # carts with at least one failed payment
     recovered_revenue: Decimal
     currency: str
     funnel: list[FunnelStep]
@@ -214,6 +215,10 @@ def get_cart_report(*, date_from: date, date_to: date, now: datetime | None = No
         "n_reminded": Count("id", filter=Q(reminders_sent__gt=0)),
         "n_recovered": Count("id", filter=Q(recovered=True)),
         "n_incentive_used": Count("id", filter=Q(incentive_used=True)),
+        "n_payment_failed": Count(
+            "id",
+            filter=Q(Exists(CartEvent.objects.filter(cart_id=OuterRef("pk"), kind=CartEvent.Kind.PAYMENT_FAILED))),
+        ),
         "n_recovered_revenue": Sum("order__total_amount", filter=Q(recovered=True), default=ZERO),
     }
     for stage in CART_STAGE_ORDER:
@@ -236,6 +241,7 @@ def get_cart_report(*, date_from: date, date_to: date, now: datetime | None = No
         reminded=row["n_reminded"],
         recovered=row["n_recovered"],
         incentive_used=row["n_incentive_used"],
+        payment_failed=row["n_payment_failed"],
         recovered_revenue=row["n_recovered_revenue"],
         currency=settings.STORE_CURRENCY,
         funnel=funnel,

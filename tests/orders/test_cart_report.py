@@ -63,6 +63,8 @@ def carts(shop):
     made = []
     for i, steps in enumerate([0, 0, 0, 1, 1, 2, 3, 4, 4, 4]):
         made.append(_cart(shop, steps=steps, session=f"s{i}"))
+    with time_machine.travel(NOW - timedelta(hours=4), tick=False):
+        record_cart_step(cart=made[7], kind=CartEvent.Kind.PAYMENT_FAILED)
     with time_machine.travel(NOW - timedelta(hours=3), tick=False):
         assert send_cart_reminder(cart_id=made[5].pk, number=1)  # details given: reminded, not back
         assert send_cart_reminder(cart_id=made[9].pk, number=1)
@@ -83,6 +85,7 @@ def test_the_report_counts_and_the_funnel(carts):
     assert report.recovered == 1
     assert report.recovery_rate == Decimal("50.0")
     assert report.recovered_revenue == Decimal("59.50")
+    assert report.payment_failed == 1
     funnel = {step.stage: (step.reached, step.stopped) for step in report.funnel}
     assert funnel == {
         CartStage.CART: (11, 4),
