@@ -55,7 +55,9 @@ def test_back_office_pages_have_no_serious_accessibility_violations(live_server,
     _sign_in(page, live_server, "owner")
     # when / then
     found = {}
-    for path in ("/", "/orders/", f"/orders/{order.number}/", "/orders/new/", "/stock/"):
+    cart_report_with_errors = "/carts/report/?date_from=2026-05-10&date_to=2026-05-01"
+    for path in ("/", "/orders/", f"/orders/{order.number}/", "/orders/new/", "/stock/", "/carts/report/",
+                 cart_report_with_errors):  # fmt: skip
         page.goto(f"{live_server.url}{path}")
         found[path] = _serious_violations(page)
     assert found == {path: [] for path in found}
