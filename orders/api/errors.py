@@ -10,6 +10,7 @@ another body). ``fields`` maps a field name (dotted for nested input: ``lines.0.
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -110,6 +111,7 @@ def api_exception_handler(exc, context):
     return response
 
 
+@csrf_exempt  # token-authenticated API: no cookies, so no CSRF (as DRF's own views)
 def not_found_view(request, *args, **kwargs):
     """Any path under /api/ that is not an endpoint: a 404 in the API's shape, not an HTML page."""
     return JsonResponse(error_body(code="not_found", message=_("No such endpoint.")), status=404)

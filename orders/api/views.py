@@ -166,7 +166,7 @@ def _codes_to_ids(params: QueryDict, name: str, model) -> None:
 
 ORDER_FILTERS = [
     OpenApiParameter("q", str, description="Number, name, e-mail, phone, SKU, tracking code, external reference"),
-    OpenApiParameter("status", str, many=True, enum=["placed", "processing", "completed", "cancelled", "draft"]),
+    OpenApiParameter("status", str, many=True, enum=["placed", "processing", "completed", "cancelled"]),
     OpenApiParameter(
         "payment_status",
         str,
@@ -217,6 +217,8 @@ class OrderListCreateView(APIBase):
                 fields={name: [str(e) for e in errors] for name, errors in filterset.errors.items()},
             )
         paginator = OrderCursorPagination()
+        # Drafts are not orders yet (no number): the API never shows them.
+        queryset = queryset.filter(number__isnull=False)
         page = paginator.paginate_queryset(_with_money(queryset), request, view=self)
         data = s.OrderSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
