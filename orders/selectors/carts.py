@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from catalog.models import StoreSettings, Variant
 from catalog.money import ZERO, line_net
-from catalog.selectors import get_unit_prices
+from catalog.selectors import get_unit_prices, shop_price, shop_vat_breakdown
 from inventory.selectors import get_availability
 from orders.models import CART_STAGE_ORDER, Cart, CartEvent, CartLine, CartStage, CartStatus
 
@@ -55,6 +55,7 @@ class CartItem:
     line_total: Decimal
     tax_rate: Decimal
     available: int  # units the channel can sell now (on hand − reserved)
+    line_gross: Decimal = ZERO  # as the shop shows it: with VAT
 
     @property
     def over_available(self) -> bool:
@@ -65,8 +66,10 @@ class CartItem:
 class CartContents:
     cart: Cart
     items: list[CartItem] = field(default_factory=list)
-    subtotal: Decimal = ZERO  # net
+    subtotal: Decimal = ZERO  # the sum of the price-list amounts (net, or gross when the list includes VAT)
     currency: str = ""
+    net: Decimal = ZERO  # VAT per rate on the sum of each rate's lines, as the order will have it
+    gross: Decimal = ZERO  # what the customer pays for the goods
 
     @property
     def count(self) -> int:
@@ -84,6 +87,7 @@ def get_cart_contents(*, cart: Cart) -> CartContents:
     group = cart.customer.group if cart.customer_id else None
     prices = get_unit_prices(channel=cart.channel, quantities=quantities, customer_group=group)
     available = get_availability(variant_ids=list(quantities), channel_id=cart.channel_id)
+    includes_tax = bool(cart.channel.price_list.prices_include_tax)
     items = []
     for line in lines:
         price = prices.get(line.variant_id)
@@ -97,9 +101,19 @@ def get_cart_contents(*, cart: Cart) -> CartContents:
                 line_total=total,
                 tax_rate=line.variant.product.tax_rate.rate,
                 available=max(available.get(line.variant_id, 0), 0),
+                line_gross=shop_price(total, line.variant.product.tax_rate.rate, includes_tax=includes_tax),
             )
         )
-    return CartContents(cart=cart, items=items, subtotal=sum((i.line_total for i in items), ZERO), currency=currency)
+    breakdown = shop_vat_breakdown(((i.tax_rate, i.line_total) for i in items), includes_tax=includes_tax)
+    net = sum((basis for basis, _vat in breakdown.values()), ZERO)
+    return CartContents(
+        cart=cart,
+        items=items,
+        subtotal=sum((i.line_total for i in items), ZERO),
+        currency=currency,
+        net=net,
+        gross=net + sum((vat for _basis, vat in breakdown.values()), ZERO),
+    )
 
 
 # ------------------------------------------------------------------------------

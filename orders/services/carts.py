@@ -31,7 +31,6 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Channel, DiscountCode, StoreSettings, Variant
 from catalog.money import ZERO
-from catalog.selectors import get_unit_prices
 from catalog.services import create_incentive_code
 from config.roles import OWNER
 from inventory.selectors import get_availability
@@ -135,13 +134,10 @@ def _check_available(*, channel: Channel, variant: Variant, quantity: int) -> No
 
 
 def cart_value(*, cart: Cart) -> Decimal:
-    """The cart's net value at the channel's prices (two queries)."""
-    quantities = dict(cart.lines.values_list("variant_id", "quantity"))
-    if not quantities:
-        return ZERO
-    group = cart.customer.group if cart.customer_id else None
-    prices = get_unit_prices(channel=cart.channel, quantities=quantities, customer_group=group)
-    return sum((prices[v] * q for v, q in quantities.items() if v in prices), ZERO)
+    """The cart's net value at the channel's prices, VAT per rate as the order will have it."""
+    from orders.selectors.carts import get_cart_contents
+
+    return get_cart_contents(cart=cart).net
 
 
 def _maybe_alert_owner(cart: Cart) -> None:

@@ -84,7 +84,7 @@ def test_the_reminder_shows_the_cart_and_its_links(cart, mailoutbox):
     _run(T0 + timedelta(hours=1, minutes=5))
     (message,) = mailoutbox
     assert message.to == ["ada@example.com"]
-    assert "2 × " in message.body and "40.00" in message.body
+    assert "2 × " in message.body and "Total (incl. VAT): €47.60" in message.body  # 40.00 net + 19 %
     assert f"/shop/cart/restore/{cart.token}/" in message.body
     assert f"/shop/cart/unsubscribe/{cart.token}/" in message.body
     html, mimetype = message.alternatives[0]

@@ -75,6 +75,11 @@ def test_add_to_cart_records_the_step_and_merges_lines(web):
     assert CartEvent.objects.filter(cart=cart).first().quantity == 1
     contents = get_cart_contents(cart=cart)
     assert contents.subtotal == Decimal("60.00")
+    assert (contents.net, contents.gross, contents.items[0].line_gross) == (
+        Decimal("60.00"),
+        Decimal("71.40"),
+        Decimal("71.40"),
+    )
     assert contents.items[0].available == 5
     cart.refresh_from_db()
     assert cart.stage == CartStage.CART
