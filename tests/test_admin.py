@@ -152,6 +152,9 @@ def add_rows(count: int, *, start: int = 0) -> None:
         OrderImport.objects.create(filename=f"export-{i}.csv", content="x", created_by=user)
         code = DiscountCode.objects.create(code=f"CODE{1001 + i}", value=Decimal("10.00"), times_used=1)
         DiscountRedemption.objects.create(code=code, order=order, email=order.email, amount=Decimal("2.00"))
+        from billing.models import InvoiceBulkJob  # the bulk ZIP / re-send jobs
+
+        InvoiceBulkJob.objects.create(kind="zip", invoice_ids=[i + 1], total=1, done=1, created_by=user)
     InvoiceSequence.objects.update_or_create(series="INV", year=2026, defaults={"last_number": start + count})
     StoreSettings.objects.get_or_create(pk=1)
 
