@@ -272,6 +272,21 @@ class StoreSettingsAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        (
+            _("Abandoned carts"),
+            {
+                "fields": (
+                    "cart_reminders_max",
+                    "cart_first_reminder_after_hours",
+                    "cart_next_reminder_after_hours",
+                    "cart_incentive_enabled",
+                    "cart_incentive_kind",
+                    "cart_incentive_value",
+                    "cart_incentive_valid_days",
+                    "cart_alert_above",
+                )
+            },
+        ),
     )
 
     def has_add_permission(self, request):

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -311,6 +312,11 @@ class StoreSettings(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.cart_incentive_kind == "percent" and (self.cart_incentive_value or 0) > 100:
+            raise ValidationError({"cart_incentive_value": _("A percentage can be at most 100.")})
 
     @classmethod
     def load(cls) -> "StoreSettings":

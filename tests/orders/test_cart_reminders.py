@@ -272,3 +272,13 @@ def test_two_workers_at_once_send_each_reminder_once():
     assert sorted(m.to[0] for m in mail.outbox) == [f"c{i}@example.com" for i in range(5)]
     assert set(Cart.objects.values_list("reminders_sent", flat=True)) == {1}
     assert CartEvent.objects.filter(kind=CartEvent.Kind.REMINDED).count() == 5
+
+
+def test_the_store_settings_refuse_a_percentage_above_100():
+    from django.core.exceptions import ValidationError
+
+    store = StoreSettings(pk=1, cart_incentive_kind="percent", cart_incentive_value=Decimal("150"))
+    with pytest.raises(ValidationError, match="at most 100"):
+        store.full_clean()
+    store.cart_incentive_kind = "fixed"
+    store.full_clean()
