@@ -10,6 +10,7 @@ always one PDF per invoice.
 import atexit
 import base64
 import functools
+import logging
 import mimetypes
 import os
 import re
@@ -29,9 +30,10 @@ from django.utils import timezone
 from django.utils.html import strip_spaces_between_tags
 
 from billing.models import Invoice, InvoiceStatus
-from billing.services.facturx import XML_FILENAME, build_facturx_xml
+from billing.services.facturx import XML_FILENAME, EInvoiceError, build_facturx_xml
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
+logger = logging.getLogger(__name__)
 
 
 def _decimal_rows(rows: list[dict], *fields: str) -> list[dict]:
@@ -197,10 +199,16 @@ def facturx_options(xml: bytes) -> dict:
 
 def build_invoice_pdf(invoice: Invoice) -> bytes:
     """The invoice or credit note as a Factur-X PDF: the page a person reads, the XML inside."""
-    xml = build_facturx_xml(invoice)
+    try:
+        options = facturx_options(build_facturx_xml(invoice))
+    except EInvoiceError:
+        # A snapshot from before e-invoices that does not add up: the customer still gets the
+        # readable PDF; the error is logged for someone to look at.
+        logger.exception("Invoice %s: no Factur-X XML, rendering the plain PDF", invoice.number)
+        options = {}
     # Whitespace between tags would become anonymous boxes WeasyPrint lays out one by one.
     html = strip_spaces_between_tags(render_to_string("billing/invoice_pdf.html", document_context(invoice)))
-    return html_to_pdf(html, sheets=("pdf_fonts.css", "invoice.css"), **facturx_options(xml))
+    return html_to_pdf(html, sheets=("pdf_fonts.css", "invoice.css"), **options)
 
 
 def build_receipt_pdf(invoice: Invoice) -> bytes:

@@ -24,5 +24,6 @@ def facturx_checked(monkeypatch):
         checked.append(invoice.number)
         return pdf
 
+    build_and_check.__wrapped_build__ = build  # the unchecked one, for a test of the fallback
     monkeypatch.setattr(documents, "build_invoice_pdf", build_and_check)
     return checked

@@ -6,6 +6,7 @@ what the XML says, that a tampered one is rejected, and that issuing needs the s
 e-invoice details before any number is taken.
 """
 
+import io
 from decimal import ROUND_HALF_UP, Decimal
 from unittest.mock import patch
 
@@ -15,12 +16,13 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from pypdf import PdfReader
 
 from billing.exceptions import InvoiceRefused
 from billing.models import Invoice, InvoiceSequence
 from billing.selectors import get_invoice_xml
 from billing.services import issue_credit_note, issue_invoice, record_payment, render_invoice_pdf
-from billing.services.facturx import einvoice_figures, en16931_total_errors
+from billing.services.facturx import EInvoiceError, einvoice_figures, en16931_total_errors
 from tests.billing.factories import placed_order, store_with_legal_details
 from tests.billing.facturx_checks import assert_valid_facturx_pdf, assert_valid_facturx_xml, schematron_failures
 from tests.orders.factories import CustomerFactory
@@ -209,3 +211,56 @@ def test_random_invoices_satisfy_the_en16931_amount_identities(lines, discount, 
             assert row["vat"] == exact
         assert_valid_facturx_xml(xml)
         transaction.set_rollback(True)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lines=st.lists(line, min_size=1, max_size=5),
+    discount=st.sampled_from([D("0"), D("10"), D("33.33")]),
+    shipping=st.sampled_from([D("0"), D("0.05"), D("4.90")]),
+)
+def test_gross_price_invoices_are_valid_en16931_too(lines, discount, shipping):
+    """Prices with VAT included: VAT = gross - basis may be a cent off basis x rate (the allowed tolerance)."""
+    from tests.catalog.factories import ChannelFactory, PriceListFactory
+
+    with transaction.atomic():
+        # given a B2C list with gross prices
+        store_with_legal_details()
+        channel = ChannelFactory(code="web", price_list=PriceListFactory(code="web-b2c", prices_include_tax=True))
+        order = placed_order(
+            channel=channel,
+            prices=[price for price, _q, _r in lines],
+            quantities=[quantity for _p, quantity, _r in lines],
+            tax_rates=[rate for _p, _q, rate in lines],
+            discount_percent=discount,
+            shipping_amount=shipping,
+            shipping_tax_rate=D("19"),
+        )
+        # when
+        invoice = _issue(order)
+        figures = einvoice_figures(invoice)
+        # then
+        assert order.prices_include_tax
+        assert figures["line_total"] - figures["allowance_total"] + figures["charge_total"] == figures["tax_basis"]
+        assert figures["tax_basis"] + figures["tax_total"] == figures["grand_total"] == order.total_amount
+        assert_valid_facturx_xml(get_invoice_xml(invoice=invoice))
+        transaction.set_rollback(True)
+
+
+def test_a_snapshot_that_does_not_add_up_still_gets_its_readable_pdf(facturx_checked, caplog):
+    # given: an invoice whose stored snapshot was altered (as one from before e-invoices might be)
+    store_with_legal_details()
+    invoice = _issue(placed_order(prices=[D("10.00")]))
+    invoice.snapshot["vat"][0]["vat"] = "0.01"
+    Invoice.objects.filter(pk=invoice.pk).update(snapshot=invoice.snapshot)
+    invoice.refresh_from_db()
+    # when
+    with pytest.raises(EInvoiceError, match="BR-CO-15"):
+        get_invoice_xml(invoice=invoice)
+    from billing.services import documents
+
+    pdf = documents.build_invoice_pdf.__wrapped_build__(invoice)
+    # then
+    assert pdf.startswith(b"%PDF")
+    assert PdfReader(io.BytesIO(pdf)).attachments == {}
+    assert "no Factur-X XML" in caplog.text
