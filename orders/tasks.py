@@ -35,7 +35,7 @@ def send_cart_reminders() -> int:
     for cart_id, number in list_carts_due_for_reminder():
         try:
             sent += bool(send_cart_reminder(cart_id=cart_id, number=number))
-        except (SMTPException, OSError):
+        except Exception:  # one cart's failure (SMTP, a refused incentive) must not stop the others
             logging.getLogger(__name__).exception("cart %s: reminder %s not sent, next run retries", cart_id, number)
     return sent
 

@@ -282,3 +282,20 @@ def test_the_store_settings_refuse_a_percentage_above_100():
         store.full_clean()
     store.cart_incentive_kind = "fixed"
     store.full_clean()
+
+
+def test_one_cart_failing_does_not_stop_the_others(mailoutbox):
+    with time_machine.travel(T0, tick=False):
+        first = _cart(email="a@example.com", session="a")
+        _cart(email="b@example.com", session="b")
+    real = send_cart_reminder
+
+    def flaky(*, cart_id, number, **kwargs):
+        if cart_id == first.pk:
+            raise RuntimeError("boom")
+        return real(cart_id=cart_id, number=number, **kwargs)
+
+    with patch("orders.services.send_cart_reminder", side_effect=flaky):
+        assert _run(T0 + timedelta(hours=2)) == 1
+    assert [m.to for m in mailoutbox] == [["b@example.com"]]
+    assert _run(T0 + timedelta(hours=2, minutes=5)) == 1  # the failed one goes on the next run
