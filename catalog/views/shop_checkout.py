@@ -63,6 +63,12 @@ def _shipping_gross(net: Decimal) -> Decimal:
     return quantize(net * (100 + DEFAULT_SHIPPING_TAX_RATE) / 100)
 
 
+def _step(cart, kind: str, *, detail: str = "") -> None:
+    """Record a checkout step; a cart placed meanwhile (another tab, a double click) refuses it quietly."""
+    with contextlib.suppress(OrderError):
+        record_cart_step(cart=cart, kind=kind, detail=detail)
+
+
 def shop_checkout_view(request: HttpRequest) -> HttpResponse:
     channel = shop_channel()
     cart = session_cart(request, channel=channel)
@@ -79,7 +85,7 @@ def shop_checkout_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method != "POST":
         if not cart.stage_reached(cart.Stage.CHECKOUT):
-            record_cart_step(cart=cart, kind=CartEvent.Kind.CHECKOUT_STARTED)
+            _step(cart, CartEvent.Kind.CHECKOUT_STARTED)
         form = CheckoutForm(
             options=options,
             initial={
@@ -95,7 +101,8 @@ def shop_checkout_view(request: HttpRequest) -> HttpResponse:
         valid = form.is_valid()
         email = form.cleaned_data.get("email")
         if email and (email != cart.email or form.cleaned_data.get("reminder_consent") != cart.reminder_consent):
-            cart = give_cart_email(cart=cart, email=email, consent=form.cleaned_data.get("reminder_consent", False))
+            with contextlib.suppress(OrderError):  # placed meanwhile (a double click): placing answers below
+                cart = give_cart_email(cart=cart, email=email, consent=form.cleaned_data.get("reminder_consent", False))
         code = form.cleaned_data.get("discount_code", "")
         if code:
             try:
@@ -144,9 +151,10 @@ def _place(request: HttpRequest, *, form: CheckoutForm, cart, channel, summary, 
     except ShippingError as exc:
         form.add_error("delivery", exc.message)
         return None
-    record_cart_step(cart=cart, kind=CartEvent.Kind.SHIPPING_CHOSEN, detail=option.label)
-    # The cart is converted by placing, so the payment step is recorded as the order is sent.
-    record_cart_step(cart=cart, kind=CartEvent.Kind.PAYMENT_STARTED, detail=data["payment"])
+    # The cart is converted by placing, so the payment step is recorded as the order is sent. A
+    # cart placed a moment ago by the same double click refuses the steps; placing returns its order.
+    _step(cart, CartEvent.Kind.SHIPPING_CHOSEN, detail=option.label)
+    _step(cart, CartEvent.Kind.PAYMENT_STARTED, detail=data["payment"])
     try:
         order = place_order_from_cart(
             cart=cart,
@@ -240,8 +248,7 @@ def _record_payment_failed(order: Order) -> None:
     cart = Cart.objects.filter(order=order).first()
     if cart is None:
         return
-    with contextlib.suppress(OrderError):  # a converted cart: the failed attempt is on the order's payments
-        record_cart_step(cart=cart, kind=CartEvent.Kind.PAYMENT_FAILED, detail=order.number or "")
+    _step(cart, CartEvent.Kind.PAYMENT_FAILED, detail=order.number or "")  # refused once converted
 
 
 def shop_payment_view(request: HttpRequest, code: str) -> HttpResponse:

@@ -180,3 +180,17 @@ def test_only_the_session_that_ordered_sees_the_e_mail_and_guessing_is_rate_limi
     assert stranger.status_code == 200 and "ada@example.com" not in stranger.content.decode()
     codes = [client.get(f"/shop/order/guess-{n}/").status_code for n in range(4)]
     assert codes == [404, 404, 429, 429]
+
+
+def test_two_requests_racing_with_the_same_cart_place_one_order(cart_client, monkeypatch):
+    # given the second click read the cart while it was still open
+    stale = Cart.objects.get()
+    first = cart_client.post("/shop/checkout/", _data(cart_client))
+    monkeypatch.setattr("catalog.views.shop_checkout.session_cart", lambda request, channel: stale)
+    # when it arrives with a token of its own
+    second = cart_client.post("/shop/checkout/", _data(cart_client, token="another-token"))
+    # then it lands on the same order
+    assert Order.objects.count() == 1
+    assert second.status_code == 302 and second["Location"].split("/pay/")[0].rstrip("/") == first["Location"].rstrip(
+        "/"
+    )
