@@ -42,7 +42,6 @@ from orders.models import (
     CartEvent,
     CartLine,
     CartStatus,
-    Customer,
     Order,
 )
 from orders.selectors.carts import reminder_due_q
@@ -249,8 +248,8 @@ def record_cart_step(*, cart: Cart, kind: str, detail: str = "") -> Cart:
 
 @transaction.atomic
 def give_cart_email(*, cart: Cart, email: str, consent: bool) -> Cart:
-    """The customer's e-mail (links the cart to a known customer) and whether they agree to
-    reminders about this cart; records the "details given" step."""
+    """The customer's e-mail and whether they agree to reminders about this cart; records the
+    "details given" step."""
     email = (email or "").strip()
     try:
         validate_email(email)
@@ -262,9 +261,9 @@ def give_cart_email(*, cart: Cart, email: str, consent: bool) -> Cart:
     cart.reminder_consent = bool(consent)
     if consent:
         cart.unsubscribed = False  # agreeing again, in this cart, is a new yes
-    if cart.customer_id is None:
-        cart.customer = Customer.objects.filter(email__iexact=email).first()
-    cart.save(update_fields=["email", "reminder_consent", "unsubscribed", "customer"])
+    # Not linked to a Customer by the typed address: anyone may type any address, and a
+    # customer's group (wholesale prices) must not follow it.
+    cart.save(update_fields=["email", "reminder_consent", "unsubscribed"])
     _log(cart, CartEvent.Kind.DETAILS_GIVEN, detail=_("e-mail given"))
     return cart
 
