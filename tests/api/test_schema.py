@@ -66,6 +66,7 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "cdn" not in html.lower() and "http://" not in html and "https://" not in html
+    assert "<style" not in html and "<script>" not in html  # nothing inline: CSP style-src/script-src 'self'
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     # the init script is a separate same-origin script (CSP script-src 'self', no inline script)
     init = client.get("/api/docs/?script=")
