@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -152,8 +154,13 @@ def shop_product_add_view(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(quantity)s × %(name)s added to your cart.")
-                % {"quantity": quantity, "name": offer.variant.display_name},
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("%(quantity)s × %(name)s added to your cart.")
+                    % {"quantity": quantity, "name": offer.variant.display_name},
+                    reverse("shop:cart"),
+                    _("View cart"),
+                ),
             )
             return redirect("shop:product", slug=slug)
     return shop_product_view(request, slug, add_form=form, status=400)
