@@ -332,6 +332,11 @@ class DiscountCodeAdmin(admin.ModelAdmin):
     filter_horizontal = ("channels",)
     inlines = (DiscountRedemptionInline,)
 
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        """A used code keeps its text: orders name it."""
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "code") if obj is not None and obj.times_used else fields
+
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         """A code that has been used stays: deactivate it instead."""
         if obj is not None and obj.times_used:
