@@ -207,3 +207,20 @@ def test_pickup_order_needs_no_address(shop, staff_api):
     response = staff_api.post("/api/v1/orders/", body, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["pickup_location"] == "warehouse" and response.json()["shipping"] == "0.00"
+
+
+def test_a_discount_code_is_passed_to_placement(shop, staff_api):
+    from tests.catalog.factories import DiscountCodeFactory
+
+    DiscountCodeFactory(code="SAVE10")
+    body = order_body(discount_code="save10", lines=[{"sku": "MUG-RED", "quantity": 2}])
+    response = staff_api.post("/api/v1/orders/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["discount"] == "2.50"
+
+
+def test_an_unknown_discount_code_is_400_on_its_field(shop, staff_api):
+    response = staff_api.post("/api/v1/orders/", order_body(discount_code="NOPE"), format="json")
+    assert response.status_code == 400
+    assert "discount_code" in response.json()["error"]["fields"]
+    assert not Order.objects.exists()
