@@ -69,6 +69,18 @@ def _step(cart, kind: str, *, detail: str = "") -> None:
         record_cart_step(cart=cart, kind=kind, detail=detail)
 
 
+def _record_shipping_chosen(cart, form: CheckoutForm) -> None:
+    """A form sent back (another field refused, or "Apply") with a valid delivery choice: the
+    customer reached the shipping step, so a cart left now shows there in the funnel (placing
+    records it otherwise)."""
+    option = form.option() if form.cleaned_data.get("delivery") else None
+    if option is None:
+        return
+    cart.refresh_from_db(fields=["status", "stage"])
+    if cart.status == Cart.Status.OPEN and not cart.stage_reached(cart.Stage.SHIPPING):
+        _step(cart, CartEvent.Kind.SHIPPING_CHOSEN, detail=option.label)
+
+
 def shop_checkout_view(request: HttpRequest) -> HttpResponse:
     channel = shop_channel()
     cart = session_cart(request, channel=channel)
@@ -116,6 +128,7 @@ def shop_checkout_view(request: HttpRequest) -> HttpResponse:
             response = _place(request, form=form, cart=cart, channel=channel, summary=summary, quote=quote)
             if response is not None:
                 return response
+        _record_shipping_chosen(cart, form)
         status = 200 if "apply" in request.POST and not form.errors else 400
     option = form.option() if form.is_bound and hasattr(form, "cleaned_data") else None
     shipping = None
@@ -244,11 +257,11 @@ def shop_order_view(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _record_payment_failed(order: Order) -> None:
-    """The cart's "payment failed" step, where the cart service takes it for a placed cart."""
+    """The cart's "payment failed" step (the cart service takes payment steps for a placed cart)."""
     cart = Cart.objects.filter(order=order).first()
     if cart is None:
         return
-    _step(cart, CartEvent.Kind.PAYMENT_FAILED, detail=order.number or "")  # refused once converted
+    _step(cart, CartEvent.Kind.PAYMENT_FAILED, detail=order.number or "")
 
 
 def shop_payment_view(request: HttpRequest, code: str) -> HttpResponse:

@@ -150,6 +150,7 @@ def test_online_payment_on_the_test_page_pays_the_order(cart_client, settings):
     cart_client.post(response["Location"], {"fail": "1"})
     order.refresh_from_db()
     assert order.payment_status != "paid"
+    assert Cart.objects.get().events.filter(kind=CartEvent.Kind.PAYMENT_FAILED).count() == 1
     cart_client.post(response["Location"], {"pay": "1"})
     order.refresh_from_db()
     assert order.payment_status == "paid"
