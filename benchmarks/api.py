@@ -16,7 +16,7 @@ failures (anything but 201 or a 409 ``insufficient_stock``; must be 0), orders/s
 p50/p99 latency as the client sees it; then the units sold beyond the stock (must be 0) and
 ``check_stock``. It exits non-zero on any other failure, oversell or stock discrepancy.
 
-    python benchmarks/api.py [--seconds 10] [--clients 16] [--workers 4] [--host 127.0.0.1] [--user root] [--keep]
+    python benchmarks/api.py [--seconds 10] [--clients 8] [--workers 4] [--host 127.0.0.1] [--user root] [--keep]
 
 Without a reachable PostgreSQL it says so and exits 0, so ``make bench`` works on a laptop.
 """
@@ -321,7 +321,7 @@ def print_table(rows: list[dict]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", 10)))
-    parser.add_argument("--clients", type=int, default=int(os.environ.get("BENCH_CLIENTS", 16)))
+    parser.add_argument("--clients", type=int, default=int(os.environ.get("BENCH_CLIENTS", 8)))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_GUNICORN_WORKERS", 4)))
     parser.add_argument("--host", default=os.environ.get("BENCH_PGHOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PGPORT", 5432)))
