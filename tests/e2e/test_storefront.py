@@ -78,7 +78,7 @@ def test_a_customer_orders_two_products_for_pickup_and_the_owner_sees_it(live_se
     page.get_by_label("Quantity").fill("2")
     page.get_by_role("button", name="Add to cart").click()
     page.wait_for_selector("text=added to your cart")
-    page.get_by_role("link", name="Cart").click()
+    page.get_by_role("link", name="View cart").click()
     page.wait_for_url("**/shop/cart/")
     assert page.locator("#shop-cart-count").inner_text() == "3"
     violations["cart"] = _serious_violations(page)
