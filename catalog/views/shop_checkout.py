@@ -107,7 +107,12 @@ def shop_checkout_view(request: HttpRequest) -> HttpResponse:
                 "delivery": CheckoutForm.option_key(options[0]) if options else "",
             },
         )
-        form.initial["payment"] = form.fields["payment"].choices[0][0]
+        # The first way to pay that goes with the delivery ticked by default (not "pay at pickup" for a parcel)
+        delivered = bool(options) and options[0].location is None
+        choices = [
+            v for v, _label in form.fields["payment"].choices if not (delivered and v == PaymentChoice.AT_PICKUP)
+        ]
+        form.initial["payment"] = choices[0]
     else:
         form = CheckoutForm(request.POST, options=options)
         valid = form.is_valid()

@@ -218,3 +218,23 @@ def test_a_cart_left_at_shipping_is_reminded_restored_on_a_phone_and_recovered(
     page = response.content.decode()
     assert 'data-testid="carts-recovered">1<' in page
     assert 'data-testid="funnel-details"' in page
+
+
+@pytest.mark.parametrize("first", ["ship", "pickup"])
+def test_the_checkout_opens_with_a_way_to_pay_that_fits_the_delivery_ticked(shop, first, monkeypatch):
+    """A customer who leaves the defaults must not be told "paying at pickup needs pickup"."""
+    from catalog.views import shop_checkout
+
+    listed = shop_checkout.list_shipping_options
+
+    def ordered(**kwargs):
+        return sorted(listed(**kwargs), key=lambda o: (o.location is None) == (first == "pickup"))
+
+    monkeypatch.setattr(shop_checkout, "list_shipping_options", ordered)
+    client = Client()
+    _add(client, shop["shirt"], 1)
+    body = client.get("/shop/checkout/").content.decode()
+    delivery = re.search(r'name="delivery" value="([^"]+)" checked', body).group(1)
+    payment = re.search(r'name="payment" value="([^"]+)" checked', body).group(1)
+    assert delivery.startswith(first)
+    assert payment == ("bank_transfer" if first == "ship" else "at_pickup")
