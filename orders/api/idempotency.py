@@ -52,16 +52,13 @@ def idempotent(handler):
                 code="invalid_idempotency_key",
                 message=_("The Idempotency-Key header must be 1 to %(max)s characters.") % {"max": MAX_KEY_LENGTH},
             )
+        digest = fingerprint(method=request.method, path=request.path, body=request.body)
         claim = claim_idempotency_key(
-            user=request.user,
-            key=key,
-            fingerprint=fingerprint(method=request.method, path=request.path, body=request.body),
-            method=request.method,
-            path=request.path,
+            user=request.user, key=key, fingerprint=digest, method=request.method, path=request.path
         )
         record = claim.record
         if not claim.new:
-            if record.fingerprint != fingerprint(method=request.method, path=request.path, body=request.body):
+            if record.fingerprint != digest:
                 raise APIError(
                     status_code=422,
                     code="idempotency_key_reused",
