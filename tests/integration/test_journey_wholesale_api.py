@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import date_format
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -124,9 +125,13 @@ def test_a_wholesale_order_on_terms_through_the_api_is_invoiced_and_paid_by_tran
     assert invoice.order == order
     assert invoice.due_date == timezone.localdate(T0) + timedelta(days=30)
 
-    # -- its PDF is Factur-X: EN 16931 XML inside, with the buyer, the total and the due date
+    # -- the merchant sees on the order page when the invoice is due
     back_office = Client()
     back_office.force_login(wholesale["staff"])
+    page = back_office.get(f"/orders/{order.number}/").content.decode()
+    assert "due " + date_format(invoice.due_date, "DATE_FORMAT") in page
+
+    # -- its PDF is Factur-X: EN 16931 XML inside, with the buyer, the total and the due date
     pdf_path = "/" + invoice_data["pdf_url"].split("://", 1)[-1].split("/", 1)[1]
     response = back_office.get(pdf_path)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
