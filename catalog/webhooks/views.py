@@ -124,8 +124,17 @@ def delivery_list_view(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
     for delivery in page.object_list:
         delivery.payload_text = json.dumps(delivery.payload, indent=2, ensure_ascii=False)
-    query = urlencode({k: v for k, v in chosen.items() if v})
-    context = {"endpoint": endpoint, "filters": filters, "page": page, "query": query}
+    applied = {k: v for k, v in chosen.items() if v}
+    query = urlencode(applied)
+    chips = [
+        {
+            "label": filters.fields[name].label,
+            "value": dict(filters.fields[name].choices).get(value, value),
+            "url": "?" + urlencode({k: v for k, v in applied.items() if k != name}),
+        }
+        for name, value in applied.items()
+    ]
+    context = {"endpoint": endpoint, "filters": filters, "page": page, "query": query, "applied": chips}
     return render(request, "catalog/webhooks/delivery_list.html", context)
 
 
