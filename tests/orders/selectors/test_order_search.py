@@ -185,3 +185,22 @@ def test_postgres_sorted_page_reads_the_sort_index():
     plan = _plan(orders.values("pk")[:50].query.sql_with_params(), off=("seqscan", "sort"))
     # then
     assert "order_total_id" in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("", ["2001", "1042"]),
+        ("o=-total", ["1042", "2001"]),
+        ("o=total", ["2001", "1042"]),
+        ("o=customer", ["1042", "2001"]),
+    ],
+)
+def test_a_searched_list_keeps_the_chosen_sort(shop, sort, expected):
+    # given: the older order has the larger total
+    Order.objects.filter(number="1042").update(total_amount=Decimal("90.00"))
+    Order.objects.filter(number="2001").update(total_amount=Decimal("10.00"))
+    # when
+    numbers = found("lovelace", f"&{sort}" if sort else "")
+    # then
+    assert numbers == expected
