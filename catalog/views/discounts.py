@@ -76,7 +76,13 @@ def discount_list_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "catalog/discount_list.html",
-        {"filter": filterset, "page": page, "query": params.urlencode(), "applied": applied},
+        {
+            "filter": filterset,
+            "page": page,
+            "query": params.urlencode(),
+            "sort_query": _without(request, "o")[1:],
+            "applied": applied,
+        },
     )
 
 
