@@ -9,6 +9,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from orders.models import PaymentChoice  # the values the order keeps (re-exported for the views)
+
 MAX_CART_QUANTITY = 999
 
 
@@ -45,12 +47,6 @@ class CartLineForm(forms.Form):
         help_text=_("0 removes the item."),
         widget=forms.NumberInput(attrs={"class": "form-control shop-qty", "inputmode": "numeric"}),
     )
-
-
-class PaymentChoice:
-    ONLINE = "online"
-    AT_PICKUP = "at_pickup"
-    BANK_TRANSFER = "bank_transfer"
 
 
 def _text(label, *, max_length, required=True, autocomplete="", **attrs):

@@ -102,6 +102,21 @@ class PaymentStatus(models.TextChoices):
     REFUNDED = "refunded", _("Refunded")
 
 
+class PaymentChoice(models.TextChoices):
+    """How the customer said they would pay, as chosen at checkout ("" when nobody said).
+
+    Not a payment: ``payment_status`` and billing's payments say what has been paid. The
+    choice tells billing how to chase an unpaid order: one to be paid at pickup is paid at the
+    counter when collected, so it is neither reminded nor cancelled for being unpaid.
+    """
+
+    NOT_GIVEN = "", _("Not given")
+    ONLINE = "online", _("Pay online")
+    AT_PICKUP = "at_pickup", _("Pay at pickup")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    ON_TERMS = "on_terms", _("On payment terms (invoice)")
+
+
 class FulfilmentStatus(models.TextChoices):
     UNFULFILLED = "unfulfilled", _("Unfulfilled")
     PARTIALLY_FULFILLED = "partially_fulfilled", _("Partially fulfilled")
@@ -138,6 +153,7 @@ class OrderQuerySet(models.QuerySet):
 class Order(TimeStampedModel):
     Status = OrderStatus
     PaymentStatus = PaymentStatus
+    PaymentChoice = PaymentChoice
     FulfilmentStatus = FulfilmentStatus
 
     # NULL until placed: drafts have no number, and unique ignores NULLs.
@@ -165,6 +181,14 @@ class Order(TimeStampedModel):
         choices=FulfilmentStatus.choices,
         default=FulfilmentStatus.UNFULFILLED,
         db_index=True,
+    )
+    payment_choice = models.CharField(
+        _("chosen way to pay"),
+        max_length=20,
+        choices=PaymentChoice.choices,
+        default=PaymentChoice.NOT_GIVEN,
+        blank=True,
+        help_text=_("How the customer said they would pay at checkout; what has been paid is the payment status."),
     )
 
     # Snapshot of who ordered and where it goes, as they were when the order was placed.
@@ -252,6 +276,9 @@ class Order(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(fulfilment_status__in=FulfilmentStatus.values), name="order_fulfilment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_choice__in=PaymentChoice.values), name="order_payment_choice_valid"
             ),
             models.CheckConstraint(condition=Q(total_amount__gte=0), name="order_total_not_negative"),
             models.UniqueConstraint(

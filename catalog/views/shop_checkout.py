@@ -186,6 +186,7 @@ def _place(request: HttpRequest, *, form: CheckoutForm, cart, channel, summary, 
             shipping_tax_rate=DEFAULT_SHIPPING_TAX_RATE,
             pickup_location=option.location,
             discount_code=data.get("discount_code") or "",
+            payment_choice=data["payment"],
         )
     except DiscountCodeRefused as exc:
         form.add_error("discount_code", exc.message)
@@ -241,7 +242,8 @@ def shop_order_view(request: HttpRequest, code: str) -> HttpResponse:
         return limited
     order = _order_or_404(code)
     own = request.session.get(PAYMENT_SESSION_KEY, {})
-    choice = own.get(code, "")
+    # The order keeps the choice; the session's copy only covers orders placed before it did.
+    choice = order.payment_choice or own.get(code, "")
     lines = [(line, _line_gross(line)) for line in order.lines.all()]
     goods = sum((amount for _line, amount in lines), ZERO)
     shipping = quantize(order.shipping_amount * (100 + order.shipping_tax_rate) / 100)

@@ -319,10 +319,12 @@ def place_order_from_cart(
     shipping_tax_rate: Decimal = Decimal("19.00"),
     pickup_location=None,
     discount_code: str = "",
+    payment_choice: str = "",
     by=None,
 ) -> Order:
     """Place the cart's order through ``place_order`` and mark the cart converted, in one
-    transaction under the cart's row lock.
+    transaction under the cart's row lock. ``payment_choice`` (``orders.models.PaymentChoice``)
+    is kept on the order: billing reads it to chase an unpaid order, or not.
 
     Idempotent: for a cart already converted it returns that order, so a double click or a
     reload never places two. An order from a reminded cart counts as recovered, and notes
@@ -353,6 +355,7 @@ def place_order_from_cart(
         shipping_amount=shipping_amount,
         shipping_tax_rate=shipping_tax_rate,
         pickup_location=pickup_location,
+        payment_choice=payment_choice,
         by=by,
         **extra,
     )

@@ -52,6 +52,7 @@ class OrderEntry:
     discount_code: str = ""
     notes: str = ""
     external_reference: str = ""  # the sender's own id (API, CSV import): never placed twice per channel
+    payment_choice: str = ""  # how the customer said they would pay (orders.models.PaymentChoice)
 
 
 def _contact_email(entry: OrderEntry) -> str:
@@ -173,5 +174,6 @@ def place_entry_order(*, entry: OrderEntry, draft: Order | None = None, by=None)
         discount_code=entry.discount_code,
         external_reference=entry.external_reference,
         notes=entry.notes,
+        payment_choice=entry.payment_choice,
         by=by,
     )

@@ -30,7 +30,7 @@ from catalog.services import DiscountQuote, check_discount_code, redeem_discount
 from inventory.models import Location
 from inventory.services import ReservationRequest, reserve_stock
 from orders.exceptions import DuplicateOrder, InvalidOrder, InvalidTransition
-from orders.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
+from orders.models import Customer, Order, OrderEvent, OrderLine, OrderStatus, PaymentChoice
 from orders.services._common import _lock, _move
 from orders.services.review import list_risk_reasons
 from orders.services.webhooks import emit_order_webhook
@@ -276,6 +276,7 @@ def place_order(
     discount_code: str = "",
     external_reference: str = "",
     notes: str = "",
+    payment_choice: str = PaymentChoice.NOT_GIVEN,
     by=None,
 ) -> Order:
     """Place an order from any source: price it, reserve its stock, give it a number.
@@ -286,7 +287,10 @@ def place_order(
     (``catalog.services.redeem_discount_code``); a refused code raises ``InvalidOrder`` on the
     field ``discount_code``. A code and a manual discount do not combine.
     The number is ``ORDER_NUMBER_START + id``, so placing never waits on a counter row.
+    ``payment_choice`` is how the customer said they would pay (``PaymentChoice``; "" when
+    nobody said); paying at pickup needs a pickup location.
     """
+    _check_payment_choice(payment_choice, pickup_location=pickup_location)
     if not channel.is_active:
         raise InvalidOrder(
             _("The channel %(channel)s is not taking orders.") % {"channel": channel.name}, field="channel"
@@ -332,6 +336,7 @@ def place_order(
         notes=notes,
         created_by=by,
         discount_code=quote.code if quote else "",
+        payment_choice=payment_choice or PaymentChoice.NOT_GIVEN,
         **compute_totals(
             lines=priced,
             discount_percent=quote.percent if quote else Decimal(discount_percent),
@@ -357,6 +362,13 @@ def place_order(
     if order.discount_code:
         _redeem_discount_code(order, by=by)
     return _finish_placing(order=order, lines=priced, by=by)
+
+
+def _check_payment_choice(payment_choice: str, *, pickup_location: Location | None) -> None:
+    if (payment_choice or "") not in PaymentChoice.values:
+        raise InvalidOrder(_("Choose a way to pay from the list."), field="payment_choice")
+    if payment_choice == PaymentChoice.AT_PICKUP and pickup_location is None:
+        raise InvalidOrder(_("Paying at pickup needs pickup at a store."), field="payment_choice")
 
 
 def check_discount_combination(*, discount_percent: Decimal) -> None:
