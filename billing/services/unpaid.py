@@ -3,7 +3,11 @@
 A beat task calls :func:`process_unpaid_orders`: a day before the store's deadline
 (``StoreSettings.unpaid_cancel_after_days``) the customer gets one reminder e-mail; after
 it the order is cancelled through ``orders.cancel_order``, which releases its stock.
-Customers on payment terms are invoiced instead and never cancelled here.
+Customers on payment terms are invoiced instead and never cancelled here, and neither is an
+order the customer chose to pay at pickup (``Order.payment_choice``): it is paid at the counter
+when collected, so it waits for the customer, not for a payment. (It still counts as unpaid on
+the dashboard's "needs attention" after a week: a pickup nobody collects is worth a call.)
+A reminder for a bank transfer repeats the bank details and the reference.
 """
 
 import datetime
@@ -19,11 +23,13 @@ from django.utils.translation import gettext as _
 
 from catalog.models import StoreSettings
 from orders.exceptions import OrderError
-from orders.models import Order, OrderEvent, OrderStatus, PaymentStatus
+from orders.models import Order, OrderEvent, OrderStatus, PaymentChoice, PaymentStatus
 from orders.services import cancel_order
 
 logger = logging.getLogger(__name__)
 REMINDER = "payment_reminder"
+# Chosen ways to pay that are not chased here: paid at the counter when collected, or invoiced.
+NOT_CHASED = (PaymentChoice.AT_PICKUP, PaymentChoice.ON_TERMS)
 
 
 def _unpaid(*, placed_before: datetime.datetime) -> QuerySet[Order]:
@@ -35,6 +41,7 @@ def _unpaid(*, placed_before: datetime.datetime) -> QuerySet[Order]:
             placed_at__lt=placed_before,
         )
         .exclude(customer__payment_terms_days__isnull=False)
+        .exclude(payment_choice__in=NOT_CHASED)
         .order_by("placed_at", "pk")
     )
 
@@ -45,6 +52,8 @@ def send_payment_reminder(*, order_id: int) -> bool:
     order = Order.objects.select_for_update().get(pk=order_id)
     if not order.email or order.payment_status != PaymentStatus.UNPAID or order.status != OrderStatus.PLACED:
         return False
+    if order.payment_choice in NOT_CHASED:
+        return False
     if order.events.filter(kind=OrderEvent.Kind.EMAIL_SENT, new_value=REMINDER).exists():
         return False
     store = StoreSettings.load()
@@ -54,6 +63,7 @@ def send_payment_reminder(*, order_id: int) -> bool:
         "store_name": store.name,
         "deadline": deadline,
         "seller": store,
+        "bank_transfer": order.payment_choice == PaymentChoice.BANK_TRANSFER,
         "tracking_url": settings.PUBLIC_BASE_URL.rstrip("/") + f"/track/{order.tracking_code}/",
     }
     message = EmailMultiAlternatives(
