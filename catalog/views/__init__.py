@@ -1,0 +1,1 @@
+"""The catalogue's back-office pages, one module per concern (``discounts``)."""
