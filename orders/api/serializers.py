@@ -231,11 +231,19 @@ class InvoiceSerializer(serializers.Serializer):
     currency = serializers.CharField()
     total = Money(source="total_amount")
     pdf_url = serializers.SerializerMethodField()
+    xml_url = serializers.SerializerMethodField()
 
-    def get_pdf_url(self, invoice) -> str:
-        path = reverse("billing:invoice-pdf", kwargs={"number": invoice.number})
+    def _url(self, name: str, invoice) -> str:
+        path = reverse(name, kwargs={"number": invoice.number})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
+
+    def get_pdf_url(self, invoice) -> str:
+        """The API's own download, reachable with the token (the back-office link needs a session)."""
+        return self._url("api:invoice-pdf", invoice)
+
+    def get_xml_url(self, invoice) -> str:
+        return self._url("api:invoice-xml", invoice)
 
 
 class TrackingEventSerializer(serializers.Serializer):

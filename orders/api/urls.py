@@ -17,6 +17,7 @@ urlpatterns = [
     path("shipments/<int:pk>/events/", views.ShipmentEventsView.as_view(), name="shipment-events"),
     path("stock/", views.StockView.as_view(), name="stock"),
     path("products/", views.ProductListView.as_view(), name="product-list"),
-    # Room for billing's Factur-X download: invoices/<number>/xml/ (wired at integration).
+    path("invoices/<str:number>/pdf/", views.InvoicePDFView.as_view(), name="invoice-pdf"),
+    path("invoices/<str:number>/xml/", views.InvoiceXMLView.as_view(), name="invoice-xml"),
     re_path(r"^.*$", not_found_view, name="not-found"),
 ]

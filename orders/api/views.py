@@ -9,10 +9,11 @@ field) or a 409 (the state of things does not allow it) in the one error shape.
 import dataclasses
 import logging
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError
 from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import QueryDict
+from django.http import FileResponse, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,8 +25,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing.exceptions import BillingError
-from billing.models import Payment
-from billing.services import place_order_and_invoice_on_terms, record_payment
+from billing.models import Invoice, Payment
+from billing.selectors import get_invoice_xml
+from billing.services import place_order_and_invoice_on_terms, record_payment, render_invoice_pdf
 from catalog.models import Channel, Price, Variant
 from catalog.money import ZERO, quantize
 from inventory.exceptions import InsufficientStock, InventoryError
@@ -701,3 +703,50 @@ class ProductListView(APIBase):
             for v in page
         ]
         return paginator.get_paginated_response(s.ProductSerializer(rows, many=True).data)
+
+
+# --- invoices ---------------------------------------------------------------------------------
+
+
+def _invoice(number: str) -> Invoice:
+    invoice = Invoice.objects.filter(number=number).first()
+    if invoice is None:
+        raise APIError(status_code=404, code="not_found", message=_("No invoice or credit note with this number."))
+    return invoice
+
+
+class InvoicePDFView(APIBase):
+    """The invoice's Factur-X PDF (PDF/A-3b with the CII XML inside), as the customer got it."""
+
+    required_permissions = {"GET": ("billing.view_invoice",)}
+
+    @extend_schema(
+        operation_id="invoices_pdf",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
+        description="The invoice or credit note as a Factur-X PDF (PDF/A-3b, EN 16931 XML embedded).",
+    )
+    def get(self, request, number: str):
+        invoice = render_invoice_pdf(invoice_id=_invoice(number).pk)  # no-op when stored
+        return FileResponse(
+            default_storage.open(invoice.pdf.name, "rb"),
+            filename=f"{invoice.number}.pdf",
+            content_type="application/pdf",
+        )
+
+
+class InvoiceXMLView(APIBase):
+    """The invoice's Cross Industry Invoice XML alone, for systems that import XML invoices."""
+
+    required_permissions = {"GET": ("billing.view_invoice",)}
+
+    @extend_schema(
+        operation_id="invoices_xml",
+        responses={(200, "application/xml"): OpenApiTypes.BINARY, **ERRORS},
+        description="The invoice or credit note as EN 16931 Cross Industry Invoice XML (the same bytes "
+        "as the factur-x.xml inside its PDF).",
+    )
+    def get(self, request, number: str):
+        invoice = _invoice(number)
+        response = HttpResponse(get_invoice_xml(invoice=invoice), content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{invoice.number}.xml"'
+        return response

@@ -1,5 +1,6 @@
 """Payments, shipments, tracking events, stock and products; every role and the 401/403 shapes."""
 
+import io
 from decimal import Decimal
 
 import pytest
@@ -199,3 +200,32 @@ def test_each_role_may_do_what_the_back_office_lets_it(
         if expected == 403:
             assert response.json()["error"]["code"] == "permission_denied"
     assert Decimal("0") <= sum(p.amount for p in Payment.objects.all())
+
+
+def test_an_invoice_is_downloaded_with_the_token_as_factur_x_pdf_and_as_xml(shop, staff_api, warehouse_api):
+    from facturx import get_facturx_xml_from_pdf
+    from pypdf import PdfReader
+
+    from tests.billing.factories import store_with_legal_details
+
+    store_with_legal_details()
+    number = staff_api.post("/api/v1/orders/", order_body(), format="json").json()["number"]
+    total = Order.objects.get(number=number).total_amount
+    staff_api.post(
+        f"/api/v1/orders/{number}/payments/", {"method": "bank_transfer", "amount": str(total)}, format="json"
+    )
+    invoice = staff_api.get(f"/api/v1/orders/{number}/").json()["invoices"][0]
+
+    pdf = staff_api.get(invoice["pdf_url"])
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    body = b"".join(pdf.streaming_content)
+    assert invoice["number"] in PdfReader(io.BytesIO(body)).pages[0].extract_text()
+    _filename, embedded = get_facturx_xml_from_pdf(io.BytesIO(body))
+
+    xml = staff_api.get(invoice["xml_url"])
+    assert xml.status_code == 200 and xml["Content-Type"] == "application/xml"
+    assert xml.content == embedded and invoice["number"].encode() in xml.content
+    # Warehouse may read orders but not invoices; an unknown number is a 404 in the error shape.
+    assert warehouse_api.get(invoice["xml_url"]).status_code == 403
+    missing = staff_api.get("/api/v1/invoices/INV-1999-000001/xml/")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
