@@ -8,10 +8,13 @@ from orders.selectors.dashboard import (
     ChannelSales,
     DashboardFigures,
     SalesFigures,
+    figure_windows,
     get_dashboard_figures,
     list_latest_orders,
+    period_windows,
 )
 from orders.selectors.dashboard_attention import AttentionItem, get_attention_items
+from orders.selectors.dashboard_closed import load_sales_days
 from orders.selectors.dashboard_feed import FeedItem, list_feed
 from orders.selectors.dashboard_trends import (
     CHART_DAYS,
@@ -44,6 +47,7 @@ __all__ = [
     "OrderDetail",
     "OrderListOptions",
     "SalesFigures",
+    "figure_windows",
     "get_attention_items",
     "get_dashboard_figures",
     "get_order_filter_choices",
@@ -56,6 +60,8 @@ __all__ = [
     "list_orders",
     "list_saved_order_views",
     "list_top_products",
+    "load_sales_days",
     "orders_for_list",
+    "period_windows",
     "project_month_end",
 ]

@@ -11,8 +11,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, FilteredRelation, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -270,50 +269,27 @@ def period_windows(*, now: datetime, compare: str) -> dict[str, tuple[Window, Wi
     return windows
 
 
-def _revenue(condition: Q) -> Coalesce:
-    return Coalesce(
-        Sum("sales__total_amount", filter=condition),
-        Value(ZERO),
-        output_field=DecimalField(max_digits=14, decimal_places=2),
-    )
+def figure_windows(windows: dict[str, tuple[Window, Window]]) -> list[tuple[datetime, datetime]]:
+    """Every window of the figures as (start, end), for ``dashboard_closed.load_sales_days``."""
+    return [(window.start, window.end) for pair in windows.values() for window in pair]
 
 
-def _in(window: Window) -> Q:
-    return Q(sales__placed_at__gte=window.start, sales__placed_at__lt=window.end)
+def _channels_with_sales(*, windows: dict[str, tuple[Window, Window]], sales) -> list[tuple[Channel, dict]]:
+    """Every active channel (and any inactive one with sales in a shown window) with its sums per window.
 
-
-def _channels_with_sales(*, windows: dict[str, tuple[Window, Window]], currency: str) -> QuerySet[Channel]:
-    """Every active channel (and any inactive one with sales in a shown window) with its sales.
-
-    One query: a left join from channels to their orders with conditional aggregation,
-    so a channel without orders still appears, with zeros. The join is limited to orders
-    placed between the earliest window's start and now (``FilteredRelation``), so the
-    (channel, placed_at) index serves it and years of older orders are never read.
+    The sums come from ``sales`` (``dashboard_closed.SalesDays``): closed days from the
+    cache, today and the unfinished day of each comparison window live.
     """
-    earliest = min(window.start for pair in windows.values() for window in pair)
-    latest = max(window.end for pair in windows.values() for window in pair)
-    sales = FilteredRelation(
-        "orders",
-        condition=Q(orders__placed_at__gte=earliest, orders__placed_at__lt=latest) & ~Q(orders__status__in=_NOT_SALES),
-    )
-    counted = Q(sales__currency=currency)
-    annotations = {}
-    for key, (current, previous) in windows.items():
-        annotations[f"{key}_revenue"] = _revenue(counted & _in(current))
-        annotations[f"{key}_count"] = Count("sales", filter=counted & _in(current))
-        annotations[f"{key}_prev_revenue"] = _revenue(counted & _in(previous))
-        annotations[f"{key}_prev_count"] = Count("sales", filter=counted & _in(previous))
-    month = windows["month"][0]
-    annotations["other_currency_count"] = Count("sales", filter=_in(month) & ~Q(sales__currency=currency))
-    any_sales = Q(other_currency_count__gt=0)
-    for key in windows:
-        any_sales |= Q(**{f"{key}_count__gt": 0}) | Q(**{f"{key}_prev_count__gt": 0})
-    return (
-        Channel.objects.annotate(sales=sales)
-        .annotate(**annotations)
-        .filter(Q(is_active=True) | any_sales)
-        .order_by("name", "pk")
-    )
+    rows = []
+    for channel in sales.channels:
+        sums = {}
+        for key, (current, previous) in windows.items():
+            sums[key] = sales.in_window(channel.pk, current.start, current.end)
+            sums[f"{key}_prev"] = sales.in_window(channel.pk, previous.start, previous.end)
+        shown = channel.is_active or sums["month"].other_count > 0 or any(s.count > 0 for s in sums.values())
+        if shown:
+            rows.append((channel, sums))
+    return rows
 
 
 def list_latest_orders(*, limit: int = LATEST_ORDERS_SHOWN) -> QuerySet[Order]:
@@ -325,18 +301,20 @@ def list_latest_orders(*, limit: int = LATEST_ORDERS_SHOWN) -> QuerySet[Order]:
     )
 
 
-def _figures(row: Channel, key: str, *, previous: bool = False) -> SalesFigures:
-    middle = "_prev" if previous else ""
-    return SalesFigures(
-        revenue=getattr(row, f"{key}{middle}_revenue"), order_count=getattr(row, f"{key}{middle}_count")
-    )
+def _figures(sums: dict, key: str, *, previous: bool = False) -> SalesFigures:
+    found = sums[f"{key}_prev" if previous else key]
+    return SalesFigures(revenue=found.revenue, order_count=found.count)
 
 
-def get_dashboard_figures(*, now: datetime | None = None, compare: str = COMPARE_PREVIOUS) -> DashboardFigures:
+def get_dashboard_figures(
+    *, now: datetime | None = None, compare: str = COMPARE_PREVIOUS, sales=None
+) -> DashboardFigures:
     """Sales today, this week and this month, each against its comparison, per channel.
 
-    Two queries whatever the number of orders: the sums are computed by the database,
-    the totals are the sums of the channel rows. Only orders in the store currency are
+    Three queries whatever the number of orders (one with ``sales`` loaded by the caller for
+    these windows, as the dashboard view does): the sums per day and channel are computed by
+    the database, closed days kept in the cache (``dashboard_closed``); the totals are the
+    sums of the channel rows. Only orders in the store currency are
     summed (adding euros to pounds means nothing); orders in another currency are
     counted apart so the page can say so.
     """
@@ -344,24 +322,28 @@ def get_dashboard_figures(*, now: datetime | None = None, compare: str = COMPARE
     if compare not in COMPARE_CHOICES:
         compare = COMPARE_PREVIOUS
     windows = period_windows(now=now, compare=compare)
+    if sales is None:
+        from orders.selectors.dashboard_closed import load_sales_days  # it reads this module's helpers
+
+        sales = load_sales_days(now=now, windows=figure_windows(windows))
     currency = settings.STORE_CURRENCY
     totals = {key: (NO_SALES, NO_SALES) for key in PERIODS}
     by_channel: list[ChannelSales] = []
     other_currency_count = 0
-    for channel in _channels_with_sales(windows=windows, currency=currency):
+    for channel, sums in _channels_with_sales(windows=windows, sales=sales):
         for key in PERIODS:
             current, previous = totals[key]
-            totals[key] = (current + _figures(channel, key), previous + _figures(channel, key, previous=True))
+            totals[key] = (current + _figures(sums, key), previous + _figures(sums, key, previous=True))
         by_channel.append(
             ChannelSales(
                 channel=channel,
-                today=_figures(channel, "today"),
-                week=_figures(channel, "week"),
-                month=_figures(channel, "month"),
-                month_previous=_figures(channel, "month", previous=True),
+                today=_figures(sums, "today"),
+                week=_figures(sums, "week"),
+                month=_figures(sums, "month"),
+                month_previous=_figures(sums, "month", previous=True),
             )
         )
-        other_currency_count += channel.other_currency_count
+        other_currency_count += sums["month"].other_count
     periods = [
         PeriodSales(
             key=key,

@@ -9,19 +9,19 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, Max, Q, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.money import ZERO, quantize
-from orders.models import FulfilmentStatus, Order, OrderLine, OrderStatus, PaymentStatus
+from orders.models import FulfilmentStatus, Order, OrderStatus, PaymentStatus
 from orders.selectors.dashboard import (
-    _NOT_SALES,
     _next_month_first,
     local_today,
     start_of,
     store_timezone,
 )
+from orders.selectors.dashboard_closed import SalesDays, load_sales_days, sku_sales
 
 CHART_DAYS = (30, 90)
 PATTERN_WEEKS = 8
@@ -36,37 +36,24 @@ class DaySales:
     order_count: int
 
 
-def list_daily_sales(*, days: int, now: datetime | None = None) -> list[DaySales]:
+def list_daily_sales(*, days: int, now: datetime | None = None, sales: SalesDays | None = None) -> list[DaySales]:
     """Revenue and orders per local day for the last ``days`` days (today included), gaps as zeros.
 
-    One query: orders grouped by their date in the store's time zone.
+    From ``sales`` when the caller loaded it with at least ``days`` series days (the
+    dashboard view: no query of its own), else two queries (``load_sales_days``): closed
+    days come from the cache, today is read live.
     """
     now = now or timezone.now()
     today = local_today(now)
     first = today - timedelta(days=days - 1)
-    rows = (
-        Order.objects.exclude(status__in=_NOT_SALES)
-        .filter(
-            currency=settings.STORE_CURRENCY,
-            placed_at__gte=start_of(first),
-            placed_at__lt=start_of(today + timedelta(days=1)),
-        )
-        .annotate(day=TruncDate("placed_at", tzinfo=store_timezone()))
-        .order_by()
-        .values("day")
-        .annotate(revenue=Sum("total_amount"), order_count=Count("id"))
-    )
-    found = {row["day"]: row for row in rows}
+    if sales is None or sales.today != today or any(first + timedelta(days=n) not in sales.full for n in range(days)):
+        sales = load_sales_days(now=now, windows=[], series_days=days)
     series = []
     for offset in range(days):
         day = first + timedelta(days=offset)
-        row = found.get(day)
+        total = sales.day_total(day)
         series.append(
-            DaySales(
-                day=day,
-                revenue=quantize(row["revenue"]) if row else ZERO,
-                order_count=row["order_count"] if row else 0,
-            )
+            DaySales(day=day, revenue=quantize(total.revenue) if total.count else ZERO, order_count=total.count)
         )
     return series
 
@@ -218,34 +205,27 @@ class TopProduct:
 
 
 def list_top_products(
-    *, now: datetime | None = None, days: int = TOP_PRODUCTS_DAYS, limit: int = TOP_PRODUCTS_SHOWN
+    *,
+    now: datetime | None = None,
+    days: int = TOP_PRODUCTS_DAYS,
+    limit: int = TOP_PRODUCTS_SHOWN,
+    sales: SalesDays | None = None,
 ) -> list[TopProduct]:
-    """The best sellers of the last ``days`` days by net line revenue, with units sold. One query.
+    """The best sellers of the last ``days`` days by net line revenue, with units sold.
 
     Grouped by SKU (what the merchant reorders); lines of cancelled orders and drafts do
-    not count, nor orders in another currency.
+    not count, nor orders in another currency. One query with ``sales`` (which brings the
+    cache key), two without: closed days' sums per SKU come from the cache, today's live.
     """
     now = now or timezone.now()
-    since = start_of(local_today(now) - timedelta(days=days - 1))
-    rows = (
-        OrderLine.objects.exclude(order__status__in=_NOT_SALES)
-        .filter(order__placed_at__gte=since, order__placed_at__lte=now, order__currency=settings.STORE_CURRENCY)
-        .order_by()
-        .values("sku")
-        .annotate(
-            name=Max("product_name"),
-            variant=Max("variant_name"),
-            units=Sum("quantity"),
-            revenue=Sum("line_total_amount"),
-        )
-        .order_by("-revenue", "-units", "sku")[:limit]
-    )
+    per_sku = sku_sales(now=now, days=days, sales=sales)
+    ranked = sorted(per_sku.items(), key=lambda item: (-item[1].revenue, -item[1].units, item[0]))[:limit]
     return [
         TopProduct(
-            sku=row["sku"],
-            name=f"{row['name']} {row['variant']}".strip(),
-            units=row["units"],
-            revenue=quantize(row["revenue"]),
+            sku=sku,
+            name=f"{found.name} {found.variant}".strip(),
+            units=found.units,
+            revenue=quantize(found.revenue),
         )
-        for row in rows
+        for sku, found in ranked
     ]

@@ -8,12 +8,15 @@ from orders.selectors import (
     CHART_DAYS,
     COMPARE_CHOICES,
     COMPARE_PREVIOUS,
+    figure_windows,
     get_attention_items,
     get_dashboard_figures,
     get_pipeline,
     list_daily_sales,
     list_feed,
     list_top_products,
+    load_sales_days,
+    period_windows,
     project_month_end,
 )
 from shipping.selectors import count_shipment_exceptions
@@ -38,24 +41,28 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
     Every role may see it (each of Owner, Staff and Warehouse can view orders); a signed-in
     account without a role gets 403 rather than a page of figures it has no business reading.
-    Nothing is cached: a new order shows in every figure on the next load (or the next
-    feed poll).
+    Only closed days' sums are cached (``orders.selectors.dashboard_closed``, keyed by the
+    newest change to a past order); today is read live, so a new order shows in every
+    figure on the next load (or the next feed poll). The figures, the daily series and the
+    projection share one load of the sums per day.
     """
     now = timezone.now()
     compare = request.GET.get("compare", COMPARE_PREVIOUS)
     if compare not in COMPARE_CHOICES:
         compare = COMPARE_PREVIOUS
     days = _chart_days(request)
-    series = list_daily_sales(days=_SERIES_DAYS, now=now)
+    windows = figure_windows(period_windows(now=now, compare=compare))
+    sales = load_sales_days(now=now, windows=windows, series_days=_SERIES_DAYS)
+    series = list_daily_sales(days=_SERIES_DAYS, now=now, sales=sales)
     context = {
-        "figures": get_dashboard_figures(now=now, compare=compare),
+        "figures": get_dashboard_figures(now=now, compare=compare, sales=sales),
         "compare_choices": COMPARE_CHOICES,
         "chart_days": days,
         "chart_day_choices": CHART_DAYS,
         "daily": series[-days:],
         "projection": project_month_end(daily=series, now=now),
         "pipeline": get_pipeline(),
-        "top_products": list_top_products(now=now),
+        "top_products": list_top_products(now=now, sales=sales),
         "attention": get_attention_items(
             now=now,
             failed_invoice_emails=count_failed_invoice_emails(),
