@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, DecimalField, Max, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, IntegerField, Max, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from catalog.models import Channel
@@ -176,39 +176,36 @@ def load_sales_days(*, now: datetime, windows: list[tuple[datetime, datetime]], 
     missing = sorted(closed - cached.keys())
     ordered_partials = sorted(partials)
     store = Q(currency=settings.STORE_CURRENCY)
-    annotations = {
-        "revenue": Sum("total_amount", filter=store),
-        "n": Count("id", filter=store),
-        "other": Count("id", filter=~store),
-    }
-    for index, (start, end) in enumerate(ordered_partials):
-        inside = Q(placed_at__gte=start, placed_at__lt=end)
-        annotations[f"p{index}_revenue"] = Sum("total_amount", filter=store & inside)
-        annotations[f"p{index}_n"] = Count("id", filter=store & inside)
-        annotations[f"p{index}_other"] = Count("id", filter=~store & inside)
-    spans = _day_ranges(set(missing) | live) + ordered_partials
-    rows = (
-        Order.objects.exclude(status__in=helpers._NOT_SALES)
-        .filter(_placed_in(spans))
-        .annotate(day=TruncDate("placed_at", tzinfo=tz))
+    sales = Order.objects.exclude(status__in=helpers._NOT_SALES)
+    # One part per span, glued with UNION ALL: each part is an index range of its own (an OR
+    # of ranges would read the whole index). Part -1: whole days; part i: the i-th partial span.
+    spans = [(-1, span) for span in _day_ranges(set(missing) | live)]
+    spans += list(enumerate(ordered_partials))
+    parts = [
+        sales.filter(placed_at__gte=start, placed_at__lt=end)
+        .annotate(day=TruncDate("placed_at", tzinfo=tz), part=Value(index, output_field=IntegerField()))
         .order_by()
-        .values("day", "channel_id")
-        .annotate(**annotations)
-    )
+        .values("part", "day", "channel_id")
+        .annotate(
+            revenue=Sum("total_amount", filter=store),
+            n=Count("id", filter=store),
+            other=Count("id", filter=~store),
+        )
+        for index, (start, end) in spans
+    ]
+    rows = parts[0].union(*parts[1:], all=True)
     computed: dict[date, dict[int, tuple]] = {day: {} for day in missing}
     full: dict[date, dict[int, Sums]] = {day: {} for day in live}
     part: dict[Span, dict[int, Sums]] = {span: {} for span in ordered_partials}
     for row in rows:
         day, channel_id = row["day"], row["channel_id"]
         sums = _sums(row["revenue"], row["n"], row["other"])
-        if day in computed:
+        if row["part"] >= 0:
+            part[ordered_partials[row["part"]]][channel_id] = sums
+        elif day in computed:
             computed[day][channel_id] = (sums.revenue, sums.count, sums.other_count)
-        elif day in full:
+        else:
             full[day][channel_id] = sums
-        for index, span in enumerate(ordered_partials):
-            found = _sums(row[f"p{index}_revenue"], row[f"p{index}_n"], row[f"p{index}_other"])
-            if found != NO_SUMS:
-                part[span][channel_id] = found
     if missing:
         cached = {**cached, **computed}
         cache.set(key, cached, CACHE_SECONDS)
