@@ -33,7 +33,8 @@ from catalog.models import Channel
 from catalog.money import ZERO
 from orders.models import Order, OrderLine
 
-CACHE_PREFIX = "orders:dashboard:closed:v1"
+# Bump the version whenever the shape of what is cached changes.
+CACHE_PREFIX = "orders:dashboard:closed:v2"
 # Long enough for a day and the next; a new key every day anyway.
 CACHE_SECONDS = 2 * 24 * 3600
 
@@ -95,16 +96,6 @@ def _day_ranges(days) -> list[Span]:
     if run:
         spans.append((start_of(run[0]), start_of(run[-1] + timedelta(days=1))))
     return spans
-
-
-def _placed_in(spans: list[Span], *, prefix: str = "", last_inclusive: Span | None = None) -> Q:
-    condition = Q(pk__in=[])
-    for start, end in spans:
-        condition |= Q(**{f"{prefix}placed_at__gte": start, f"{prefix}placed_at__lt": end})
-    if last_inclusive:
-        start, end = last_inclusive
-        condition |= Q(**{f"{prefix}placed_at__gte": start, f"{prefix}placed_at__lte": end})
-    return condition
 
 
 def _version_subquery(before: datetime) -> Subquery:
@@ -172,7 +163,7 @@ def load_sales_days(*, now: datetime, windows: list[tuple[datetime, datetime]], 
             partials.add(rest)
     closed |= {today - timedelta(days=n) for n in range(1, series_days)}
 
-    cached: dict[date, dict[int, tuple]] = cache.get(key) or {}
+    cached: dict[date, dict[int, Sums]] = cache.get(key) or {}
     missing = sorted(closed - cached.keys())
     ordered_partials = sorted(partials)
     store = Q(currency=settings.STORE_CURRENCY)
@@ -194,7 +185,7 @@ def load_sales_days(*, now: datetime, windows: list[tuple[datetime, datetime]], 
         for index, (start, end) in spans
     ]
     rows = parts[0].union(*parts[1:], all=True)
-    computed: dict[date, dict[int, tuple]] = {day: {} for day in missing}
+    computed: dict[date, dict[int, Sums]] = {day: {} for day in missing}
     full: dict[date, dict[int, Sums]] = {day: {} for day in live}
     part: dict[Span, dict[int, Sums]] = {span: {} for span in ordered_partials}
     for row in rows:
@@ -203,14 +194,14 @@ def load_sales_days(*, now: datetime, windows: list[tuple[datetime, datetime]], 
         if row["part"] >= 0:
             part[ordered_partials[row["part"]]][channel_id] = sums
         elif day in computed:
-            computed[day][channel_id] = (sums.revenue, sums.count, sums.other_count)
+            computed[day][channel_id] = sums
         else:
             full[day][channel_id] = sums
     if missing:
         cached = {**cached, **computed}
         cache.set(key, cached, CACHE_SECONDS)
     for day in closed:
-        full[day] = {channel_id: Sums(*values) for channel_id, values in cached[day].items()}
+        full[day] = cached[day]
     return SalesDays(today=today, channels=channels, version=version, full=full, part=part)
 
 
@@ -234,7 +225,8 @@ def sku_sales(*, now: datetime, days: int, sales: SalesDays | None = None) -> di
     """Units and net line revenue per SKU from the start of the day ``days - 1`` days ago until ``now``.
 
     One query (two without ``sales``, which brings the cache key's version): the lines of
-    the closed days not cached yet and of today, grouped by local day and SKU.
+    today, grouped by local day and SKU, and of the closed days too when their totals per
+    SKU are not cached yet (one contiguous range either way).
     """
     helpers = _helpers()
     tz = helpers.store_timezone()
@@ -249,14 +241,12 @@ def sku_sales(*, now: datetime, days: int, sales: SalesDays | None = None) -> di
             .values_list("updated_at", flat=True)
             .first()
         )
-    key = _cache_key(today=today, version=version, part="top")
-    closed = {today - timedelta(days=n) for n in range(1, days)}
-    cached: dict[date, dict[str, tuple]] = cache.get(key) or {}
-    missing = sorted(closed - cached.keys())
+    key = _cache_key(today=today, version=version, part=f"top{days}")
+    closed: dict[str, SkuSales] | None = cache.get(key)
+    since = today_start if closed is not None else helpers.start_of(today - timedelta(days=days - 1))
     rows = (
         OrderLine.objects.exclude(order__status__in=helpers._NOT_SALES)
-        .filter(order__currency=settings.STORE_CURRENCY)
-        .filter(_placed_in(_day_ranges(missing), prefix="order__", last_inclusive=(today_start, now)))
+        .filter(order__currency=settings.STORE_CURRENCY, order__placed_at__gte=since, order__placed_at__lte=now)
         .annotate(day=TruncDate("order__placed_at", tzinfo=tz))
         .order_by()
         .values("day", "sku")
@@ -267,20 +257,17 @@ def sku_sales(*, now: datetime, days: int, sales: SalesDays | None = None) -> di
             revenue=Coalesce(Sum("line_total_amount"), Value(ZERO), output_field=DecimalField()),
         )
     )
-    computed: dict[date, dict[str, tuple]] = {day: {} for day in missing}
     live: dict[str, SkuSales] = {}
+    computed: dict[str, SkuSales] = {}
     for row in rows:
         found = SkuSales(units=row["units"], revenue=row["revenue"], name=row["name"], variant=row["variant"])
-        if row["day"] in computed:
-            computed[row["day"]][row["sku"]] = (found.units, found.revenue, found.name, found.variant)
-        elif row["day"] == today:
-            live[row["sku"]] = found
-    if missing:
-        cached = {**cached, **computed}
-        cache.set(key, cached, CACHE_SECONDS)
-    totals: dict[str, SkuSales] = dict(live)
-    for day in closed:
-        for sku, values in cached[day].items():
-            found = SkuSales(*values)
-            totals[sku] = totals[sku] + found if sku in totals else found
+        into = live if row["day"] == today else computed
+        sku = row["sku"]
+        into[sku] = into[sku] + found if sku in into else found
+    if closed is None:
+        closed = computed
+        cache.set(key, closed, CACHE_SECONDS)
+    totals = dict(closed)
+    for sku, found in live.items():
+        totals[sku] = totals[sku] + found if sku in totals else found
     return totals
