@@ -184,3 +184,59 @@ def gross_totals(
 def breakdown_rows(breakdown: dict[Decimal, tuple[Decimal, Decimal]]) -> list[dict[str, str]]:
     """A VAT breakdown as JSON-ready rows (what orders keep and invoices print)."""
     return [{"rate": str(rate), "basis": str(basis), "vat": str(vat)} for rate, (basis, vat) in breakdown.items()]
+
+
+def shown_line_grosses(lines: list[tuple[Decimal, Decimal]], *, includes_tax: bool) -> list[Decimal]:
+    """The gross amount a shop shows for each (rate %, line amount) pair, such that the lines of
+    a rate add up to that rate's gross as the order computes it. With VAT included the line
+    amount is the gross already; from nets, a rate's gross is its net sum plus the VAT on that
+    sum, and the cents are shared out over its lines (``allocate_cents``): rounding each line's
+    VAT on its own could show lines that miss the subtotal by a cent."""
+    if includes_tax:
+        return [quantize(amount) for _rate, amount in lines]
+    result: list[Decimal] = [ZERO] * len(lines)
+    for rate, (basis, vat) in vat_breakdown(lines).items():
+        indexes = [i for i, (r, _a) in enumerate(lines) if Decimal(r) == rate]
+        raws = [Decimal(lines[i][1]) * (HUNDRED + rate) / HUNDRED for i in indexes]
+        for i, amount in zip(indexes, allocate_cents(basis + vat, raws), strict=True):
+            result[i] = amount
+    return result
+
+
+def shown_totals(*, lines, totals: dict, shipping_tax_rate: Decimal) -> dict:
+    """What a shop shows for priced order lines and their totals (``compute_totals``' figures, or
+    an order's): the line grosses, the goods, the discount and the shipping with VAT, the total.
+
+    The total is the order's own; the shown amounts add up to it exactly: the discount (with
+    its VAT) is what is left between goods + shipping and the total, and with no discount a
+    cent of VAT rounding on a rate shared by goods and shipping goes to the shipping."""
+    includes_tax = any(line.unit_gross_amount is not None for line in lines)
+    grosses = shown_line_grosses(
+        [
+            (
+                line.tax_rate,
+                line.unit_gross_amount * line.quantity
+                if line.unit_gross_amount is not None
+                else line.line_total_amount,
+            )
+            for line in lines
+        ],
+        includes_tax=includes_tax,
+    )
+    goods = sum(grosses, ZERO)
+    total = Decimal(totals["total_amount"])
+    shipping_net = Decimal(totals["shipping_amount"])
+    if Decimal(totals["discount_amount"]):
+        shipping = quantize(shipping_net * (HUNDRED + Decimal(shipping_tax_rate)) / HUNDRED)
+        discount = goods + shipping - total
+    else:
+        shipping = total - goods
+        discount = ZERO
+    return {
+        "lines": grosses,
+        "goods": goods,
+        "discount": discount,
+        "shipping": shipping,
+        "tax": Decimal(totals["tax_amount"]),
+        "total": total,
+    }

@@ -98,7 +98,7 @@ def summarise_cart(*, cart: Cart | None, forms: dict | None = None) -> CartSumma
                 status=status,
                 label=label,
                 unit_gross=shop_price(unit, item.tax_rate, includes_tax=includes_tax),
-                gross=shop_price(item.line_total, item.tax_rate, includes_tax=includes_tax),
+                gross=item.line_gross,  # the rate's gross shared out: the rows add up to the subtotal
                 form=form,
             )
         )

@@ -32,14 +32,14 @@ from billing.providers import SignedWebhookProvider, WebhookRejected, sign
 from billing.services import confirm_provider_payment, open_balance
 from catalog.exceptions import CatalogError, DiscountCodeRefused
 from catalog.forms_shop import CheckoutForm, PaymentChoice
-from catalog.money import ZERO, quantize
+from catalog.money import ZERO, quantize, shown_totals
 from catalog.services.discounts import check_discount_code
 from catalog.views.shop_cart import session_cart, summarise_cart
 from catalog.views.shop_common import CART_SESSION_KEY, shop_channel, shop_context
 from inventory.exceptions import InventoryError
 from orders.exceptions import OrderError
 from orders.models import Cart, CartEvent, Order, OrderStatus
-from orders.services.carts import give_cart_email, place_order_from_cart, record_cart_step
+from orders.services.carts import give_cart_email, place_order_from_cart, preview_cart_order, record_cart_step
 from orders.services.drafts import DEFAULT_SHIPPING_TAX_RATE
 from shipping.exceptions import ShippingError
 from shipping.services import list_shipping_options, quote_shipping
@@ -49,13 +49,24 @@ PLACED_SESSION_KEY = "shop_placed"  # {form token: tracking code} of orders plac
 PAYMENT_SESSION_KEY = "shop_payment"  # {tracking code: payment choice}
 
 
-def _totals(*, summary, discount: Decimal, shipping: Decimal | None) -> dict:
-    """Gross figures for the summary box; the order itself computes its own VAT per rate."""
-    rate = (summary.vat / summary.subtotal_net) if summary.subtotal_net else ZERO
-    discount_gross = quantize(discount * (1 + rate))
-    shipping_gross = _shipping_gross(shipping) if shipping is not None else None
-    total = summary.subtotal_gross - discount_gross + (shipping_gross or ZERO)
-    return {"discount": discount_gross, "shipping": shipping_gross, "total": total}
+def _totals(*, cart, summary, email: str, code: str, shipping: Decimal | None) -> dict:
+    """The summary box's figures: the order the cart would be if placed now (``preview_cart_order``,
+    placing's own computation, with the code and the shipping chosen), shown with VAT so that the
+    lines, discount and shipping add up to the total the order will have."""
+    preview = preview_cart_order(
+        cart=cart,
+        email=email,
+        shipping_amount=shipping or ZERO,
+        shipping_tax_rate=DEFAULT_SHIPPING_TAX_RATE,
+        discount_code=code,
+    )
+    if preview is None:  # an item without a price: the page says so by the line
+        return {"goods": summary.subtotal_gross, "discount": ZERO, "shipping": None, "total": summary.subtotal_gross}
+    lines, totals = preview
+    shown = shown_totals(lines=lines, totals=totals, shipping_tax_rate=DEFAULT_SHIPPING_TAX_RATE)
+    if shipping is None:
+        shown["shipping"] = None
+    return shown
 
 
 def _shipping_gross(net: Decimal) -> Decimal:
@@ -141,14 +152,19 @@ def shop_checkout_view(request: HttpRequest) -> HttpResponse:
         shipping = option.price
     elif not form.is_bound and options:
         shipping = options[0].price
-    discount = quote.amount if quote is not None else ZERO
     context = shop_context(request, channel=channel, cart_count=summary.units) | {
         "cart": cart,
         "summary": summary,
         "form": form,
         "options": [(CheckoutForm.option_key(o), o, _shipping_gross(o.price)) for o in options],
         "quote": quote,
-        "totals": _totals(summary=summary, discount=discount, shipping=shipping),
+        "totals": _totals(
+            cart=cart,
+            summary=summary,
+            email=(form.cleaned_data.get("email") or "") if form.is_bound and hasattr(form, "cleaned_data") else "",
+            code=quote.code if quote is not None else "",
+            shipping=shipping,
+        ),
         "shipping_tax_rate": DEFAULT_SHIPPING_TAX_RATE,
     }
     return render(request, "catalog/shop/checkout.html", context, status=status)
@@ -228,13 +244,6 @@ def _order_or_404(code: str) -> Order:
     return order
 
 
-def _line_gross(line) -> Decimal:
-    """A line as the customer saw it: the gross price they were shown, else the net with its VAT."""
-    if line.unit_gross_amount is not None:
-        return quantize(line.unit_gross_amount * line.quantity)
-    return quantize(line.line_total_amount * (100 + line.tax_rate) / 100)
-
-
 def shop_order_view(request: HttpRequest, code: str) -> HttpResponse:
     """The confirmation: what was ordered, how to pay (bank details for a transfer), the tracking link."""
     channel = shop_channel()
@@ -244,16 +253,25 @@ def shop_order_view(request: HttpRequest, code: str) -> HttpResponse:
     own = request.session.get(PAYMENT_SESSION_KEY, {})
     # The order keeps the choice; the session's copy only covers orders placed before it did.
     choice = order.payment_choice or own.get(code, "")
-    lines = [(line, _line_gross(line)) for line in order.lines.all()]
-    goods = sum((amount for _line, amount in lines), ZERO)
-    shipping = quantize(order.shipping_amount * (100 + order.shipping_tax_rate) / 100)
+    order_lines = list(order.lines.all())
+    shown = shown_totals(
+        lines=order_lines,
+        totals={
+            "total_amount": order.total_amount,
+            "shipping_amount": order.shipping_amount,
+            "discount_amount": order.discount_amount,
+            "tax_amount": order.tax_amount,
+        },
+        shipping_tax_rate=order.shipping_tax_rate,
+    )
+    lines = list(zip(order_lines, shown["lines"], strict=True))
     context = shop_context(request, channel=channel) | {
         "order": order,
         "lines": lines,
-        "goods_gross": goods,
-        "shipping_gross": shipping,
+        "goods_gross": shown["goods"],
+        "shipping_gross": shown["shipping"],
         # what makes the shown amounts add up to the order's total (the discount, with its VAT)
-        "discount_gross": max(goods + shipping - order.total_amount, ZERO),
+        "discount_gross": shown["discount"],
         "payment_choice": choice,
         "placed_here": code in own,  # only this session sees the e-mail address
         "balance": open_balance(order=order),

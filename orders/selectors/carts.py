@@ -2,7 +2,7 @@
 and the owner's cart report (started, abandoned, reminded, recovered, where carts stopped)."""
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from catalog.models import StoreSettings, Variant
-from catalog.money import ZERO, line_net
+from catalog.money import ZERO, line_net, shown_line_grosses
 from catalog.selectors import get_unit_prices, shop_price, shop_vat_breakdown
 from inventory.selectors import get_availability
 from orders.models import CART_STAGE_ORDER, Cart, CartEvent, CartLine, CartStage, CartStatus
@@ -104,6 +104,9 @@ def get_cart_contents(*, cart: Cart) -> CartContents:
                 line_gross=shop_price(total, line.variant.product.tax_rate.rate, includes_tax=includes_tax),
             )
         )
+    # Line grosses that add up to the subtotal the order will have (per rate, not per line).
+    grosses = shown_line_grosses([(i.tax_rate, i.line_total) for i in items], includes_tax=includes_tax)
+    items = [replace(item, line_gross=amount) for item, amount in zip(items, grosses, strict=True)]
     breakdown = shop_vat_breakdown(((i.tax_rate, i.line_total) for i in items), includes_tax=includes_tax)
     net = sum((basis for basis, _vat in breakdown.values()), ZERO)
     return CartContents(

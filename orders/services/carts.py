@@ -34,7 +34,7 @@ from catalog.money import ZERO
 from catalog.services import create_incentive_code
 from config.roles import OWNER
 from inventory.selectors import get_availability
-from orders.exceptions import CartError
+from orders.exceptions import CartError, OrderError
 from orders.models import (
     CART_EVENT_STAGE,
     CART_STAGE_ORDER,
@@ -45,6 +45,7 @@ from orders.models import (
     Order,
 )
 from orders.selectors.carts import reminder_due_q
+from orders.services.drafts import OrderEntry, preview_order
 from orders.services.placement import MAX_LINE_QUANTITY, LineInput, place_order
 from orders.tasks import send_cart_alert as send_cart_alert_task
 
@@ -334,10 +335,7 @@ def place_order_from_cart(
     if cart.status == CartStatus.CONVERTED and cart.order_id:
         return Order.objects.get(pk=cart.order_id)
     _require_open(cart)
-    lines = [
-        LineInput(variant=line.variant, quantity=line.quantity)
-        for line in cart.lines.select_related("variant__product").order_by("id")
-    ]
+    lines = _line_inputs(cart)
     if not lines:
         raise CartError(_("Your cart is empty."))
     code = (discount_code or "").strip()
@@ -369,6 +367,42 @@ def place_order_from_cart(
     cart.save(update_fields=["status", "order", "converted_at", "email", "recovered", "incentive_used"])
     _log(cart, CartEvent.Kind.ORDER_PLACED, detail=order.number or "")
     return order
+
+
+def _line_inputs(cart: Cart) -> list[LineInput]:
+    return [
+        LineInput(variant=line.variant, quantity=line.quantity)
+        for line in cart.lines.select_related("variant__product").order_by("added_at", "id")
+    ]
+
+
+def preview_cart_order(
+    *,
+    cart: Cart,
+    email: str = "",
+    shipping_amount: Decimal = ZERO,
+    shipping_tax_rate: Decimal = Decimal("19.00"),
+    discount_code: str = "",
+) -> tuple[list, dict[str, Decimal]] | None:
+    """The priced lines and totals the cart's order would get if placed now with this shipping and
+    code (``preview_order``, the code path placing takes; writes nothing), or None when it cannot
+    be priced (an item without a price, a refused code: the checkout says why on its own)."""
+    lines = _line_inputs(cart)
+    if not lines:
+        return None
+    entry = OrderEntry(
+        channel=cart.channel,
+        lines=lines,
+        customer=cart.customer,
+        email=email,
+        shipping_amount=shipping_amount,
+        shipping_tax_rate=shipping_tax_rate,
+        discount_code=(discount_code or "").strip(),
+    )
+    try:
+        return preview_order(entry=entry)
+    except OrderError:
+        return None
 
 
 # ------------------------------------------------------------------------------
