@@ -6,6 +6,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from catalog.models import StoreSettings
 from orders.models import Order, OrderEvent
 from orders.services._common import _event
 
@@ -25,7 +26,7 @@ def send_order_email(*, order_id: int, kind: str) -> bool:
     context = {
         "order": order,
         "lines": list(order.lines.all()),
-        "store_name": settings.STORE_NAME,
+        "store_name": StoreSettings.load().name or settings.STORE_NAME,
         "tracking_url": settings.PUBLIC_BASE_URL.rstrip("/") + f"/track/{order.tracking_code}/",
     }
     subject = render_to_string(f"orders/email/order_{kind}.subject.txt", context).strip()

@@ -222,13 +222,20 @@ def _ensure_places(ref: Reference) -> None:
         ref.methods[spec["code"]] = method
 
 
+DEMO_STORE_NAME = "Linden & Loom"
+DEMO_LEGAL_NAME = "Linden & Loom GmbH"
+
+
 def _ensure_store_settings() -> None:
-    """The merchant's own details, so the demo can print invoices; an owner's edits are kept."""
-    StoreSettings.objects.get_or_create(
+    """The merchant's own details, so the demo can print invoices; an owner's edits are kept.
+
+    The name is the demo merchant's (as its legal name), not the software's default: a row
+    made before (saved settings, an older seed) still carrying that default gets it too."""
+    store, created = StoreSettings.objects.get_or_create(
         pk=1,
         defaults={
-            "name": settings.STORE_NAME,
-            "legal_name": "Linden & Loom GmbH",
+            "name": DEMO_STORE_NAME,
+            "legal_name": DEMO_LEGAL_NAME,
             "address_line1": "Kastanienallee 12",
             "postal_code": "10435",
             "city": "Berlin",
@@ -242,6 +249,10 @@ def _ensure_store_settings() -> None:
             "bic": "COBADEFFXXX",
         },
     )
+    if not created and store.name in ("", settings.STORE_NAME, StoreSettings._meta.get_field("name").default):
+        StoreSettings.objects.filter(pk=1).update(name=DEMO_STORE_NAME)
+        if not store.legal_name:
+            StoreSettings.objects.filter(pk=1).update(legal_name=DEMO_LEGAL_NAME)
 
 
 def _ensure_users(ref: Reference) -> None:
