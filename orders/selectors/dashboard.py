@@ -1,7 +1,8 @@
 """The dashboard's sales figures: today, this week and this month, per channel and compared.
 
-Every sum is computed by the database in one query (a left join from channels to their
-orders with conditional aggregation); the rest of the dashboard lives in
+The database sums per local day and channel (``dashboard_closed``: closed days kept in the
+cache, today and the unfinished comparison days live); Python adds a window's days up.
+The rest of the dashboard lives in
 ``dashboard_trends`` (daily series, projection, pipeline, top products),
 ``dashboard_attention`` and ``dashboard_feed``.
 """

@@ -1,7 +1,8 @@
 """The dashboard's trends: sales per day, the month-end projection, the pipeline, top products.
 
-One query each, whatever the number of orders: the database groups and sums, Python
-only arranges at most 90 daily rows.
+A fixed number of queries whatever the number of orders: the database groups and sums
+(per day, closed days from the cache: ``dashboard_closed``), Python only arranges at most
+90 daily rows and adds up the SKUs of the top products.
 """
 
 from dataclasses import dataclass
