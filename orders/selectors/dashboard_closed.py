@@ -20,6 +20,7 @@ part are read by the same query (grouped by local day), the key by a subquery of
 that reads the channels.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -32,6 +33,8 @@ from django.db.models.functions import Coalesce, TruncDate
 from catalog.models import Channel
 from catalog.money import ZERO
 from orders.models import Order, OrderLine
+
+logger = logging.getLogger(__name__)
 
 # Bump the version whenever the shape of what is cached changes.
 CACHE_PREFIX = "orders:dashboard:closed:v2"
@@ -113,6 +116,22 @@ def _cache_key(*, today: date, version: datetime | None, part: str) -> str:
     return f"{CACHE_PREFIX}:{part}:{settings.STORE_CURRENCY}:{zone}:{today.isoformat()}:{stamp}"
 
 
+def _cache_get(key: str):
+    """The cached value, or None when the cache cannot be reached: the dashboard then sums every day itself."""
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("Dashboard cache unreachable; summing closed days from the database.", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value) -> None:
+    try:
+        cache.set(key, value, CACHE_SECONDS)
+    except Exception:
+        logger.warning("Dashboard cache unreachable; closed days not kept.", exc_info=True)
+
+
 @dataclass(frozen=True)
 class SalesDays:
     """Sales per channel for every day asked for and for each window's unfinished last day."""
@@ -166,7 +185,7 @@ def load_sales_days(*, now: datetime, windows: list[tuple[datetime, datetime]], 
             partials.add(rest)
     closed |= {today - timedelta(days=n) for n in range(1, series_days)}
 
-    cached: dict[date, dict[int, Sums]] = cache.get(key) or {}
+    cached: dict[date, dict[int, Sums]] = _cache_get(key) or {}
     missing = sorted(closed - cached.keys())
     ordered_partials = sorted(partials)
     store = Q(currency=settings.STORE_CURRENCY)
@@ -202,7 +221,7 @@ def load_sales_days(*, now: datetime, windows: list[tuple[datetime, datetime]], 
             full[day][channel_id] = sums
     if missing:
         cached = {**cached, **computed}
-        cache.set(key, cached, CACHE_SECONDS)
+        _cache_set(key, cached)
     for day in closed:
         full[day] = cached[day]
     return SalesDays(today=today, channels=channels, version=version, full=full, part=part)
@@ -245,7 +264,7 @@ def sku_sales(*, now: datetime, days: int, sales: SalesDays | None = None) -> di
             .first()
         )
     key = _cache_key(today=today, version=version, part=f"top{days}")
-    closed: dict[str, SkuSales] | None = cache.get(key)
+    closed: dict[str, SkuSales] | None = _cache_get(key)
     since = today_start if closed is not None else helpers.start_of(today - timedelta(days=days - 1))
     rows = (
         OrderLine.objects.exclude(order__status__in=helpers._NOT_SALES)
@@ -269,7 +288,7 @@ def sku_sales(*, now: datetime, days: int, sales: SalesDays | None = None) -> di
         into[sku] = into[sku] + found if sku in into else found
     if closed is None:
         closed = computed
-        cache.set(key, closed, CACHE_SECONDS)
+        _cache_set(key, closed)
     totals = dict(closed)
     for sku, found in live.items():
         totals[sku] = totals[sku] + found if sku in totals else found

@@ -162,3 +162,22 @@ def test_orders_in_another_currency_are_counted_apart_from_closed_days_too(shop)
     # then
     assert figures.other_currency_count == 1
     assert figures.period("month").current.revenue == Decimal("225.00")
+
+
+def test_without_a_reachable_cache_the_figures_are_summed_from_the_database(shop, monkeypatch):
+    # given
+    expected = everything()
+
+    class Unreachable:
+        def get(self, *args, **kwargs):
+            raise ConnectionError("cache down")
+
+        set = get
+
+    monkeypatch.setattr("orders.selectors.dashboard_closed.cache", Unreachable())
+
+    # when
+    figures = everything()
+
+    # then
+    assert figures == expected
