@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from orders.models import PaymentChoice
 from orders.services import MAX_LINE_QUANTITY
 
 # ISO 3166-1 alpha-2.
@@ -129,6 +130,16 @@ class OrderCreateSerializer(StrictSerializer):
     lines = LineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     discount_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    payment_choice = serializers.ChoiceField(
+        choices=[value for value in PaymentChoice.values if value],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_(
+            "How the customer said they will pay: online, at_pickup (needs a pickup location), "
+            "bank_transfer or on_terms; empty when not said."
+        ),
+    )
 
 
 class OrderLineSerializer(serializers.Serializer):
@@ -169,6 +180,7 @@ class OrderSerializer(serializers.Serializer):
     status = serializers.CharField()
     payment_status = serializers.CharField()
     fulfilment_status = serializers.CharField()
+    payment_choice = serializers.CharField(help_text=_("How the customer said they will pay (empty: not said)."))
     needs_review = serializers.BooleanField()
     customer = CustomerOutSerializer(source="*")
     shipping_address = AddressOutSerializer()

@@ -10,7 +10,7 @@ import dataclasses
 import logging
 
 from django.core.files.storage import default_storage
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpResponse, QueryDict
@@ -41,6 +41,7 @@ from orders.models import Customer, Order, OrderLine
 from orders.selectors.order_entry import get_variants_by_sku
 from orders.selectors.order_list import get_order_filter_choices, list_orders
 from orders.services import InvalidCustomer, LineInput, OrderEntry, cancel_order, preview_order
+from orders.services.api_tokens import record_api_placement
 from shipping.exceptions import ShippingError
 from shipping.models import (
     Shipment,
@@ -245,7 +246,14 @@ class OrderListCreateView(APIBase):
         serializer = s.OrderCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         entry = _order_entry(serializer.validated_data)
-        order = _place(entry, by=request.user)
+        with transaction.atomic():
+            order = _place(entry, by=request.user)
+            record_api_placement(
+                order=order,
+                by=request.user,
+                idempotency_key=request.headers.get(HEADER, ""),
+                external_reference=entry.external_reference,
+            )
         location = _order_url(request, order.number)
         return _detail_response(request, order.number, status_code=201, headers={"Location": location})
 
@@ -308,6 +316,7 @@ def _order_entry(data: dict) -> OrderEntry:
         pickup_location=pickup,
         notes=data["notes"],
         external_reference=data["external_reference"],
+        payment_choice=data["payment_choice"],
     )
     if data["discount_code"]:
         entry.discount_code = data["discount_code"]

@@ -15,6 +15,7 @@ from orders.forms import CancelOrderForm, NoteForm
 from orders.models import FulfilmentStatus, Order, OrderStatus, PaymentStatus
 from orders.selectors import get_order_for_detail
 from orders.services import add_order_note, approve_order_review, cancel_order, complete_order, start_processing
+from orders.services.api_tokens import placed_through_api
 
 BILLING_PANEL = "billing/partials/_order_panel.html"
 SHIPPING_PANEL = "shipping/partials/_order_panel.html"
@@ -109,6 +110,7 @@ def order_detail_view(request: HttpRequest, number: str, *, note_form: NoteForm 
             "billing_panel": BILLING_PANEL if _template_exists(BILLING_PANEL) else "",
             "shipping_panel": SHIPPING_PANEL if _template_exists(SHIPPING_PANEL) else "",
             "track_url": reverse("shipping:track", kwargs={"code": order.tracking_code}),
+            "via_api": placed_through_api(detail.events),
         },
         status=400 if note_form is not None else 200,
     )
