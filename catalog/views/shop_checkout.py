@@ -150,6 +150,14 @@ def shop_checkout_view(request: HttpRequest) -> HttpResponse:
     shipping = None
     if option is not None:
         shipping = option.price
+        if quote is not None:  # priced on the discounted goods, as placing does (a free-shipping threshold)
+            with contextlib.suppress(ShippingError):
+                shipping = quote_shipping(
+                    method=option.method,
+                    channel=channel,
+                    subtotal=max(summary.subtotal_net - quote.amount, ZERO),
+                    weight_grams=summary.weight_grams,
+                )
     elif not form.is_bound and options:
         shipping = options[0].price
     context = shop_context(request, channel=channel, cart_count=summary.units) | {

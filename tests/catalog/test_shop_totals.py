@@ -9,6 +9,7 @@ import pytest
 from catalog.models import DiscountCode
 from orders.models import Order
 from orders.selectors.carts import get_cart_contents
+from shipping.models import ShippingMethod
 from tests.catalog.factories import DiscountCodeFactory
 from tests.catalog.shop_fixtures import make_web_shop, web_variant
 from tests.catalog.test_shop_checkout import _data
@@ -70,3 +71,18 @@ def test_the_percent_example_from_the_journey(cart_client):
         Decimal("11.27"),
         Decimal("101.42"),
     )
+
+
+def test_a_code_that_takes_the_goods_below_free_shipping_is_previewed_with_the_shipping_placed(cart_client):
+    ShippingMethod.objects.filter(code="parcel").update(free_above_amount=Decimal("90.00"))
+    DiscountCodeFactory(code="TENOFF", kind=DiscountCode.Kind.PERCENT, value=Decimal("10.00"))
+    body = cart_client.get("/shop/checkout/").content.decode()
+    ship = "ship-" + body.split('value="ship-')[1].split('"')[0]
+    address = {"line1": "Hauptstr. 1", "postal_code": "10115", "city": "Berlin"}
+    fields = {"delivery": ship, "payment": "bank_transfer", "discount_code": "TENOFF", **address}
+    shown = cart_client.post("/shop/checkout/", _data(cart_client, apply="1", **fields)).context["totals"]
+    placed = cart_client.post("/shop/checkout/", _data(cart_client, **fields))
+    assert placed.status_code == 302
+    order = Order.objects.get()
+    assert order.shipping_amount == Decimal("4.90")  # 94.70 − 9.47 is below the 90.00 of free shipping
+    assert shown["total"] == order.total_amount and shown["shipping"] > 0
