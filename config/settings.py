@@ -367,7 +367,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs every render step at INFO and fontTools every subset: noise in a worker's log.
+    "loggers": {name: {"level": "WARNING"} for name in ("axes", "weasyprint", "fontTools")},
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
