@@ -109,7 +109,8 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
     options = get_order_list_options(user=request.user)
     filterset, orders = list_orders(filters=request.GET, choices=options.choices)
     page_size = _page_size(request)
-    page = Paginator(NarrowFirstPages(orders), page_size).get_page(request.GET.get("page"))
+    rows = NarrowFirstPages(orders, estimate_before=_last_row_asked(request, page_size))
+    page = Paginator(rows, page_size).get_page(request.GET.get("page"))
     chips = _chips(request, filterset)
     bulk_actions = _allowed_actions(request.user)
     params = request.GET.copy()
@@ -130,6 +131,9 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
             for size in PAGE_SIZES
         ],
         "page_size": page_size,
+        # The unfiltered list of a large shop counts by PostgreSQL's estimate: said, and rounded.
+        "count_estimated": rows.estimated,
+        "count_about": intcomma(_about(page.paginator.count)) if rows.estimated else "",
         "bulk_actions": bulk_actions,
         "can_change": bool(bulk_actions),
         "export_url": f"{reverse('orders:order-export')}?{params.urlencode()}",
@@ -234,6 +238,25 @@ def _filter_menus(filterset: OrderFilter) -> list[dict]:
             }
         )
     return menus
+
+
+def _about(count: int) -> int:
+    """An estimate rounded to two significant digits (99,301 -> 99,000): it says no more than it knows."""
+    return round(count, -max(0, len(str(count)) - 2))
+
+
+def _last_row_asked(request: HttpRequest, page_size: int) -> int | None:
+    """For the unfiltered list (paging, page size and sort aside), the position of the page's last row.
+
+    None for a filtered list: its count is exact, always.
+    """
+    if any(value for key, value in request.GET.items() if key not in ("page", "per_page", "o")):
+        return None
+    try:
+        number = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        number = 1
+    return number * page_size
 
 
 def _page_size(request: HttpRequest) -> int:
