@@ -1,14 +1,18 @@
 """The catalogue: what is sold, on which channel, at which price, with which tax."""
 
+import logging
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 
 def store_currency() -> str:
@@ -313,6 +317,10 @@ class StoreSettings(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.forget_cached_name()
+
     def clean(self):
         super().clean()
         if self.cart_incentive_kind == "percent" and (self.cart_incentive_value or 0) > 100:
@@ -325,7 +333,57 @@ class StoreSettings(models.Model):
         Reading never writes: an INSERT here, inside an order's transaction, would make every
         other order wait on the uncommitted row until the first one commits.
         """
-        return cls.objects.filter(pk=1).first() or cls(pk=1, name=settings.STORE_NAME)
+        store = cls.objects.filter(pk=1).first() or cls(pk=1, name=settings.STORE_NAME)
+        # The row is at hand: keep its name for the page header, which then costs no query of its own.
+        _cache_set(STORE_NAME_CACHE_KEY, store.name or settings.STORE_NAME)
+        return store
+
+    @classmethod
+    def forget_cached_name(cls) -> None:
+        """Drop the cached store name now and again once the change commits.
+
+        Now, so this process reads the new name; on commit, so a page that read the old row
+        while the transaction was open cannot leave the old name in the cache.
+        """
+        _cache_delete(STORE_NAME_CACHE_KEY)
+        transaction.on_commit(lambda: _cache_delete(STORE_NAME_CACHE_KEY))
+
+    @classmethod
+    def cached_name(cls) -> str:
+        """The store's name for page headers and e-mails, from Django's cache.
+
+        A cold cache costs one query (the name alone), after which every page reads it from
+        the cache; ``save()`` drops the key. ``settings.STORE_NAME`` without a row or name.
+        """
+        try:
+            name = cache.get(STORE_NAME_CACHE_KEY)
+        except Exception:  # the cache being down must not take the pages with it
+            logger.warning("Cache unreachable; reading the store name from the database.", exc_info=True)
+            name = None
+        if name is None:
+            name = cls.objects.filter(pk=1).values_list("name", flat=True).first() or settings.STORE_NAME
+            _cache_set(STORE_NAME_CACHE_KEY, name)
+        return name
+
+
+STORE_NAME_CACHE_KEY = "catalog:store-name:v1"
+# save() drops the key; the timeout only bounds a change it cannot see (a raw UPDATE, or a
+# load() that read the old row just before a save committed and wrote it back after).
+STORE_NAME_CACHE_SECONDS = 10 * 60
+
+
+def _cache_set(key: str, value: str) -> None:
+    try:
+        cache.set(key, value, STORE_NAME_CACHE_SECONDS)
+    except Exception:
+        logger.warning("Cache unreachable; %s not kept.", key, exc_info=True)
+
+
+def _cache_delete(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:
+        logger.warning("Cache unreachable; could not drop %s.", key, exc_info=True)
 
 
 class DiscountKind(models.TextChoices):

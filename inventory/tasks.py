@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.models import StoreSettings
 from config.roles import OWNER
 
 DIGEST_LIMIT = 200  # rows in one e-mail; the link opens the full list
@@ -52,7 +53,7 @@ def send_low_stock_digest() -> int:
     if not cache.add(key, "sending", timeout=2 * 24 * 3600):
         return 0
     context = {
-        "store_name": settings.STORE_NAME,
+        "store_name": StoreSettings.cached_name(),
         "day": today,
         "levels": levels[:DIGEST_LIMIT],
         "more": len(levels) > DIGEST_LIMIT,

@@ -76,6 +76,12 @@ def _fast_test_settings(settings, tmp_path):
     settings.SECURE_SSL_REDIRECT = False
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.AXES_ENABLED = False
+    # The store name is cached across requests; a row a rolled-back test saved must not outlive it.
+    from django.core.cache import cache
+
+    from catalog.models import STORE_NAME_CACHE_KEY
+
+    cache.delete(STORE_NAME_CACHE_KEY)
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from catalog.models import StoreSettings
 from orders.models import Order, OrderEvent
 from shipping.models import Shipment
 
@@ -40,7 +41,7 @@ def send_shipment_email(*, shipment_id: int, kind: str) -> bool:
         "order": order,
         "shipment": shipment,
         "lines": list(shipment.lines.select_related("order_line").order_by("order_line_id")),
-        "store_name": settings.STORE_NAME,
+        "store_name": StoreSettings.cached_name(),
         "tracking_url": tracking_url(order),
     }
     subject = render_to_string(f"shipping/email/shipment_{kind}.subject.txt", context).strip()

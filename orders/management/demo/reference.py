@@ -253,6 +253,7 @@ def _ensure_store_settings() -> None:
         StoreSettings.objects.filter(pk=1).update(name=DEMO_STORE_NAME)
         if not store.legal_name:
             StoreSettings.objects.filter(pk=1).update(legal_name=DEMO_LEGAL_NAME)
+        StoreSettings.forget_cached_name()  # update() skips save(), which drops the cached name
 
 
 def _ensure_users(ref: Reference) -> None:
