@@ -4,9 +4,14 @@ Read by the data migration that creates the groups and by the navigation, so tha
 two never disagree about what a role may open.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 OWNER = "Owner"
 STAFF = "Staff"
 WAREHOUSE = "Warehouse"
+
+# What people read: the group names above are stored and compared, never shown as they are.
+ROLE_LABELS = {OWNER: _("Owner"), STAFF: _("Staff"), WAREHOUSE: _("Warehouse")}
 
 APPS = ("catalog", "inventory", "orders", "billing", "shipping")
 
