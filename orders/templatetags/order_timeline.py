@@ -12,7 +12,9 @@ register = template.Library()
 # "delivered", reads the same). Other kinds (an e-mail's marker, an invoice number) stay as stored.
 _LABELS: dict[str, dict[str, str]] = {
     OrderEventKind.STATUS: dict(OrderStatus.choices),
+    OrderEventKind.PLACED: dict(OrderStatus.choices),
     OrderEventKind.PAYMENT_RECORDED: dict(PaymentStatus.choices),
+    OrderEventKind.REFUNDED: dict(PaymentStatus.choices),
     OrderEventKind.SHIPMENT: {**dict(ShipmentStatus.choices), **dict(FulfilmentStatus.choices)},
 }
 

@@ -30,15 +30,18 @@ def test_status_payment_and_shipment_changes_show_their_labels(client):
     variant = stocked_variant(channel=channel, on_hand=5, price=Decimal("10.00"))
     order = place_order(channel=channel, customer=CustomerFactory(), lines=[LineInput(variant=variant, quantity=1)])
     event = OrderEvent.objects.create
-    event(order=order, kind=OrderEvent.Kind.STATUS, old_value="draft", new_value="placed")
+    event(order=order, kind=OrderEvent.Kind.PLACED, old_value="draft", new_value="placed")  # as seed_demo writes it
+    event(order=order, kind=OrderEvent.Kind.STATUS, old_value="placed", new_value="processing")
     event(order=order, kind=OrderEvent.Kind.PAYMENT_RECORDED, old_value="unpaid", new_value="partially_paid")
     event(order=order, kind=OrderEvent.Kind.SHIPMENT, old_value="unfulfilled", new_value="partially_fulfilled")
     event(order=order, kind=OrderEvent.Kind.SHIPMENT, old_value="ready_for_pickup", new_value="picked_up")
+    event(order=order, kind=OrderEvent.Kind.REFUNDED, old_value="paid", new_value="partially_refunded")
     event(order=order, kind=OrderEvent.Kind.INVOICE_ISSUED, new_value="RE-2026-0001")
     # when
     timeline = _timeline(client, order)
     # then
-    assert "Draft → Placed" in timeline
+    assert "Draft → Placed" in timeline and "Placed → Processing" in timeline
+    assert "Paid → Partially refunded" in timeline
     assert "Unpaid → Partially paid" in timeline
     assert "Unfulfilled → Partially fulfilled" in timeline
     assert "Ready for pickup → Picked up" in timeline
