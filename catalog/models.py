@@ -330,12 +330,15 @@ class StoreSettings(models.Model):
     def load(cls) -> "StoreSettings":
         """The row, or unsaved defaults until the owner saves the settings.
 
-        Reading never writes: an INSERT here, inside an order's transaction, would make every
+        Reading never writes the database: an INSERT here, inside an order's transaction, would make every
         other order wait on the uncommitted row until the first one commits.
         """
         store = cls.objects.filter(pk=1).first() or cls(pk=1, name=settings.STORE_NAME)
-        # The row is at hand: keep its name for the page header, which then costs no query of its own.
-        _cache_set(STORE_NAME_CACHE_KEY, store.name or settings.STORE_NAME)
+        # The row is at hand: keep its name for the page header, which then costs no query of its
+        # own (written only when it differs: with the file cache a read is cheaper than a write).
+        name = store.name or settings.STORE_NAME
+        if _cache_get(STORE_NAME_CACHE_KEY) != name:
+            _cache_set(STORE_NAME_CACHE_KEY, name)
         return store
 
     @classmethod
@@ -355,11 +358,7 @@ class StoreSettings(models.Model):
         A cold cache costs one query (the name alone), after which every page reads it from
         the cache; ``save()`` drops the key. ``settings.STORE_NAME`` without a row or name.
         """
-        try:
-            name = cache.get(STORE_NAME_CACHE_KEY)
-        except Exception:  # the cache being down must not take the pages with it
-            logger.warning("Cache unreachable; reading the store name from the database.", exc_info=True)
-            name = None
+        name = _cache_get(STORE_NAME_CACHE_KEY)
         if name is None:
             name = cls.objects.filter(pk=1).values_list("name", flat=True).first() or settings.STORE_NAME
             _cache_set(STORE_NAME_CACHE_KEY, name)
@@ -370,6 +369,14 @@ STORE_NAME_CACHE_KEY = "catalog:store-name:v1"
 # save() drops the key; the timeout only bounds a change it cannot see (a raw UPDATE, or a
 # load() that read the old row just before a save committed and wrote it back after).
 STORE_NAME_CACHE_SECONDS = 10 * 60
+
+
+def _cache_get(key: str) -> str | None:
+    try:
+        return cache.get(key)
+    except Exception:  # the cache being down must not take the pages with it: read the database
+        logger.warning("Cache unreachable; %s read from the database.", key, exc_info=True)
+        return None
 
 
 def _cache_set(key: str, value: str) -> None:
