@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Channel, StoreSettings
 from config.roles import OWNER
 from inventory.models import Location
+from orders.models import PaymentChoice
 from orders.services import MAX_LINE_QUANTITY
 from shipping.models import ShippingMethod
 
@@ -212,6 +213,14 @@ class OrderEntryForm(AddressForm):
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+    payment_choice = forms.ChoiceField(
+        label=_("How will the customer pay?"),
+        choices=PaymentChoice.choices,
+        required=False,
+        error_messages={"invalid_choice": _("Choose a way to pay from the list.")},
+        help_text=_("“Pay at pickup” is offered with pickup at a store."),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     payment_method = forms.ChoiceField(
         label=_("Paid by"),
         choices=[("cash", _("Cash")), ("card", _("Card terminal"))],
@@ -253,6 +262,7 @@ class OrderEntryForm(AddressForm):
             choices=self.DELIVERY_CHOICES, attrs={"class": "form-check-input"}
         )
         self.fields["shipping_method"].label_from_instance = lambda m: f"{m.name} ({m.price_amount})"
+        self._offer_payment_choices()
         live = {
             "hx-post": reverse("orders:entry-totals"),
             "hx-target": "#entry-totals",
@@ -270,6 +280,22 @@ class OrderEntryForm(AddressForm):
             self.fields["discount_percent"].help_text = _("Up to %(limit)s %% for staff.") % {
                 "limit": self.discount_limit
             }
+
+    def _offer_payment_choices(self) -> None:
+        """Offer the ways to pay that suit the delivery; the field still accepts every one.
+
+        "At pickup" is listed with pickup at a store, or while it is the value posted (so the
+        refusal shown next to it names what is selected). A sale taken now is paid at the
+        counter: the page asks nothing (``payment_choice_asked``) and the view ignores the value.
+        """
+        delivery = self["delivery"].value()
+        current = self["payment_choice"].value() or ""
+        self.payment_choice_asked = delivery != self.DELIVERY_COUNTER
+        self.fields["payment_choice"].widget.choices = [
+            (value, label)
+            for value, label in PaymentChoice.choices
+            if value != PaymentChoice.AT_PICKUP or delivery == self.DELIVERY_PICKUP or current == value
+        ]
 
     def clean_discount_percent(self):
         value = self.cleaned_data.get("discount_percent") or Decimal("0")

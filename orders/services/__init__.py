@@ -24,7 +24,13 @@ from orders.services.carts import (
     unsubscribe_cart,
 )
 from orders.services.customers import InvalidCustomer, create_customer
-from orders.services.drafts import OrderEntry, place_entry_order, preview_order, save_draft_order
+from orders.services.drafts import (
+    OrderEntry,
+    check_payment_choice,
+    place_entry_order,
+    preview_order,
+    save_draft_order,
+)
 from orders.services.editing import EditResult, OrderChanges, edit_order_lines
 from orders.services.emails import ORDER_EMAILS, send_order_email
 from orders.services.placement import (
@@ -66,6 +72,7 @@ __all__ = [
     "cancel_order",
     "cart_link",
     "cart_value",
+    "check_payment_choice",
     "complete_order",
     "compute_totals",
     "create_customer",

@@ -16,11 +16,12 @@ from catalog.models import Channel, normalise_code
 from catalog.money import HUNDRED, ZERO, quantize
 from inventory.models import Location
 from orders.exceptions import InvalidOrder, InvalidTransition
-from orders.models import Customer, Order, OrderLine, OrderStatus
+from orders.models import Customer, Order, OrderLine, OrderStatus, PaymentChoice
 from orders.services._common import _lock
 from orders.services.customers import create_customer
 from orders.services.placement import (
     LineInput,
+    _check_payment_choice,
     _price_lines,
     check_discount_combination,
     compute_totals,
@@ -92,7 +93,18 @@ def _customer_for(entry: OrderEntry, *, by) -> Customer | None:
     return entry.customer
 
 
+def check_payment_choice(*, entry: OrderEntry) -> None:
+    """Refuse (``InvalidOrder`` on ``payment_choice``) a way to pay placing would refuse.
+
+    Read-only, for the new-order page to say it next to the field before anything is posted
+    to be saved; saving a draft and placing check it again.
+    """
+    _check_payment_choice(entry.payment_choice, pickup_location=entry.pickup_location)
+
+
 def _check(entry: OrderEntry) -> None:
+    # A draft keeps the way to pay only if placing would accept it ("at pickup" needs a store).
+    check_payment_choice(entry=entry)
     if not Decimal(0) <= Decimal(entry.discount_percent) <= HUNDRED:
         raise InvalidOrder(_("The discount must be between 0 and 100 %."), field="discount_percent")
     if entry.shipping_amount < 0:
@@ -103,7 +115,8 @@ def _check(entry: OrderEntry) -> None:
 def save_draft_order(*, entry: OrderEntry, draft: Order | None = None, by=None) -> Order:
     """Keep a half-taken order to finish later: lines priced, totals set, no stock reserved.
 
-    Saving again replaces the draft's lines and figures with the entry's.
+    Saving again replaces the draft's lines and figures with the entry's, and its way to pay
+    (``payment_choice``): a value placing would refuse is refused here too, on that field.
     """
     _check(entry)
     if draft is not None:
@@ -132,6 +145,7 @@ def save_draft_order(*, entry: OrderEntry, draft: Order | None = None, by=None) 
         "shipping_tax_rate": entry.shipping_tax_rate,
         "notes": entry.notes,
         "discount_code": normalise_code(entry.discount_code),
+        "payment_choice": entry.payment_choice or PaymentChoice.NOT_GIVEN,
         **totals,
     }
     if draft is None:

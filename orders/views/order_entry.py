@@ -45,6 +45,7 @@ from orders.services import (
     InvalidCustomer,
     LineInput,
     OrderEntry,
+    check_payment_choice,
     preview_order,
     save_draft_order,
 )
@@ -210,7 +211,13 @@ def _price(state: EntryState) -> None:
         discount_percent=discount,
         discount_code=cleaned.get("discount_code", ""),
         notes=cleaned.get("notes", ""),
+        # A sale taken now is paid at the counter there and then: no way to pay to keep.
+        payment_choice="" if delivery == OrderEntryForm.DELIVERY_COUNTER else cleaned.get("payment_choice", ""),
     )
+    try:
+        check_payment_choice(entry=entry)
+    except InvalidOrder as exc:  # said next to the field at once, not only when placing
+        form.add_error("payment_choice", exc.message)
     try:
         try:
             priced, totals = preview_order(entry=entry)
@@ -264,6 +271,7 @@ def _initial_from_draft(draft: Order) -> tuple[dict, list[tuple[str, int]]]:
         "pickup_location": draft.pickup_location_id,
         "discount_percent": ZERO if draft.discount_code else discount,
         "discount_code": draft.discount_code,
+        "payment_choice": draft.payment_choice,
         "notes": draft.notes,
         "draft": draft.pk,
     }
@@ -448,8 +456,8 @@ def _counter_location(channel: Channel) -> Location:
 def _service_error(state: EntryState, exc: Exception) -> None:
     if isinstance(exc, InvalidCustomer) and exc.field:
         state.form.add_error(f"new_{exc.field}" if exc.field != "company_name" else "new_company", exc.message)
-    elif isinstance(exc, InvalidOrder) and exc.field == "discount_code":
-        state.form.add_error("discount_code", exc.message)
+    elif isinstance(exc, InvalidOrder) and exc.field in ("discount_code", "payment_choice"):
+        state.form.add_error(exc.field, exc.message)
     else:
         state.errors.append(exc.message)
 
@@ -492,5 +500,11 @@ def entry_totals_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "orders/partials/_entry_totals.html",
-        {"state": state, "oob": True, "currency": state.channel.price_list.currency if state.channel else ""},
+        {
+            "state": state,
+            "oob": True,
+            # The delivery decides which ways to pay are offered: that block is sent again too.
+            "payment_oob": request.htmx.trigger_name == "delivery",
+            "currency": state.channel.price_list.currency if state.channel else "",
+        },
     )
