@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config.views import settings_index_view
+
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -17,6 +19,7 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api-schema", authentication_classes=[], permission_classes=[]),
         name="api-docs",
     ),
+    path("settings/", settings_index_view, name="settings"),
     path("settings/api-tokens/", include("orders.api.token_urls")),
     path("settings/webhooks/", include("catalog.webhooks.urls")),
     path("", include("shipping.urls")),

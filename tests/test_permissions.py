@@ -45,7 +45,7 @@ BACK_OFFICE = sorted(
 
 def test_the_walk_finds_the_back_office():
     names = {name for name, _path in BACK_OFFICE}
-    assert {"orders:dashboard", "orders:order-list", "inventory:stock-list"} <= names
+    assert {"orders:dashboard", "orders:order-list", "inventory:stock-list", "settings"} <= names
     assert len(BACK_OFFICE) > 30
 
 

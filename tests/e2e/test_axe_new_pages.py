@@ -1,4 +1,4 @@
-"""axe-core on the back-office pages added later: discount codes, webhooks, the order import, API tokens.
+"""axe-core on the back-office pages added later: discount codes, webhooks, the order import, API tokens, Settings.
 
 The cart report is checked in test_accessibility.py. Each page is checked with something on it
 (rows, badges, filter chips, errors next to fields), where most of the markup is.
@@ -82,6 +82,7 @@ def test_new_back_office_pages_have_no_serious_accessibility_violations(live_ser
         "/orders/import/",
         f"/orders/import/{job.pk}/",
         "/settings/api-tokens/",
+        "/settings/",
     )
     for path in paths:
         response = page.goto(f"{live_server.url}{path}")
