@@ -1,5 +1,6 @@
-"""At phone width (below Bootstrap's md) the import preview's Problems and the webhook list's Status
-stay on screen: the less important columns are hidden there, not the ones people came for."""
+"""At phone width (below Bootstrap's md) the import preview's Problems, the webhook list's Status and the
+delivery log's event and status stay on screen: the less important columns are hidden there, not the
+ones people came for (the log shows their facts under the event instead)."""
 
 import re
 
@@ -7,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from catalog.webhooks.models import WebhookDelivery
 from catalog.webhooks.services import create_webhook_endpoint
 from config import roles
 from orders.models import OrderImport
@@ -64,3 +66,24 @@ def test_the_webhook_list_keeps_endpoint_status_and_failures_on_a_phone(client):
     for hidden in ("Events", "Delivered", "Pending", "Last event"):
         assert PHONE_HIDDEN in headers[hidden]
     assert _cells_hidden(html, "endpoint-list") == 4
+
+
+def test_the_delivery_log_keeps_created_event_and_status_on_a_phone(client):
+    # given
+    client.force_login(UserFactory(role=roles.OWNER))
+    endpoint = create_webhook_endpoint(url="https://example.com/hooks", events=["order.placed"])
+    WebhookDelivery.objects.create(
+        endpoint=endpoint, event="order.placed", payload={"n": 1}, attempts=3, last_status_code=503, last_error="boom"
+    )
+    # when
+    html = client.get(reverse("webhooks:delivery-list", args=[endpoint.pk])).content.decode()
+    # then
+    headers = _headers(html, "delivery-list")
+    for shown in ("Created", "Event", "Status"):
+        assert "d-none" not in headers[shown]
+    for hidden in ("Code", "Duration", "Attempts", "Next attempt", "Error", "Actions"):
+        assert PHONE_HIDDEN in headers[hidden]
+    assert _cells_hidden(html, "delivery-list") == 6
+    facts = html[html.index('data-testid="delivery-phone-facts"') :]
+    facts = facts[: facts.index("<details")]
+    assert "3 attempts" in facts and "code 503" in facts and "boom" in facts and "Redeliver" in facts
