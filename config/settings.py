@@ -194,6 +194,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "orders.tasks.send_cart_reminders",
         "schedule": crontab(minute="*/5"),
     },
+    # https://crontab.guru/#*/10_*_*_*_* — "At every 10th minute": the dashboard's closed days summed into the cache.
+    "orders-warm-dashboard": {
+        "task": "orders.tasks.warm_dashboard",
+        "schedule": crontab(minute="*/10"),
+    },
     # https://crontab.guru/#30_3_*_*_* — "At 03:30": API Idempotency-Key records past their keeping window.
     "orders-purge-idempotency-keys": {
         "task": "orders.tasks.purge_idempotency_keys",

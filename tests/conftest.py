@@ -76,12 +76,11 @@ def _fast_test_settings(settings, tmp_path):
     settings.SECURE_SSL_REDIRECT = False
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.AXES_ENABLED = False
-    # The store name is cached across requests; a row a rolled-back test saved must not outlive it.
+    # What is cached across requests (the store name, the dashboard's closed days) was read from
+    # rows a rolled-back test saved: it must not outlive them.
     from django.core.cache import cache
 
-    from catalog.models import STORE_NAME_CACHE_KEY
-
-    cache.delete(STORE_NAME_CACHE_KEY)
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -18,10 +18,12 @@ from orders.selectors.dashboard_closed import load_sales_days
 from orders.selectors.dashboard_feed import FeedItem, list_feed
 from orders.selectors.dashboard_trends import (
     CHART_DAYS,
+    SERIES_DAYS,
     get_pipeline,
     list_daily_sales,
     list_top_products,
     project_month_end,
+    warm_dashboard_sums,
 )
 from orders.selectors.order_detail import LineFacts, OrderDetail, get_order_for_detail
 from orders.selectors.order_list import (
@@ -39,6 +41,7 @@ __all__ = [
     "COMPARE_PREVIOUS",
     "COMPARE_YEAR",
     "LATEST_ORDERS_SHOWN",
+    "SERIES_DAYS",
     "AttentionItem",
     "ChannelSales",
     "DashboardFigures",
@@ -64,4 +67,5 @@ __all__ = [
     "orders_for_list",
     "period_windows",
     "project_month_end",
+    "warm_dashboard_sums",
 ]

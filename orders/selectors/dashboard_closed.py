@@ -3,21 +3,28 @@
 On 100,000 orders the dashboard spent most of its time summing the same 30 to 90 closed
 days again on every load (the figures per channel, the daily series, the top products:
 three scans of 70,000-94,000 orders). A closed day's sums only change when one of its
-orders changes, so they are kept in the cache; today, and the part of a day a comparison
-window ends in ("yesterday until now's time of day"), are always read live, so a new
-order moves every figure (and the projection) at once.
+orders changes, so they are kept in the cache, one entry per day with the time it was
+computed; today, and the part of a day a comparison window ends in ("yesterday until now's
+time of day"), are always read live, so a new order moves every figure (and the projection)
+at once.
 
-The cache key holds the newest ``updated_at`` of the orders placed before today (one index
-read on PostgreSQL, ``order_updated_placed``): any change to a past order (cancelled,
-edited, its lines changed — every service saves the order, which bumps ``updated_at`` —
-or an import of old orders) gives a new key, so stale sums are never read; today's date is
-in the key too, so at midnight yesterday becomes a closed day. Orders are never deleted,
-and a placed order's ``placed_at`` never moves. Within one key, only the days not cached
-yet are queried (all of them after a change, none on a hit).
+Which cached days are still right: every load reads, per local day, the newest
+``updated_at`` of the orders updated in the last ``ENTRY_LIFE + SETTLE`` (one index range
+read on ``order_updated_placed``, a few hundred rows in a busy shop: ~1.5 ms on 100,000
+orders). Any change to a past order — cancelled, paid, shipped, edited, its lines changed
+(every service saves the order, which bumps ``updated_at``), or an old order imported —
+makes its day's entry stale, and only that day is summed again: shipping yesterday's
+orders no longer recomputes 90 days. Orders are never deleted, and a placed order's
+``placed_at`` never moves.
 
-The query count is fixed whether the cache answers or not: the days to compute and the live
-part are read by the same query (grouped by local day), the key by a subquery of the query
-that reads the channels.
+``SETTLE``: an order saved inside a transaction that commits later is invisible to a load
+running in between, which would cache its day without it. An entry is therefore trusted
+only when its day's newest change is more than ``SETTLE`` older than the entry; a
+transaction that stays open longer than that is bounded by ``ENTRY_LIFE``, after which the
+entry is summed again anyway.
+
+The query count is fixed whether the cache answers or not: the channels, the recent
+changes, and one query for the days to sum and the live part (grouped by local day).
 """
 
 import logging
@@ -42,6 +49,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Col
 from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from catalog.models import Channel
 from catalog.money import ZERO
@@ -50,12 +58,21 @@ from orders.models import Order, OrderLine
 logger = logging.getLogger(__name__)
 
 # Bump the version whenever the shape of what is cached changes.
-CACHE_PREFIX = "orders:dashboard:closed:v2"
-# A new key every day and after every change anyway. The expiry bounds one rare race: a
-# transaction that saved a past order *before* another one's save but commits *after* a load
-# cached the sums leaves the newest ``updated_at`` unchanged; its change shows at the latest
-# when the entry expires.
-CACHE_SECONDS = 10 * 60
+CACHE_PREFIX = "orders:dashboard:closed:v3"
+# How long a computed day is trusted without a change; the recent-changes read covers it.
+ENTRY_LIFE = timedelta(hours=24)
+# How much older than an entry its day's newest change must be for the entry to be trusted.
+SETTLE = timedelta(minutes=15)
+# Days kept in one cached bundle: this year's 90-day series and last year's comparison month.
+KEPT_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A closed day's cached sums and when they were computed (the real clock, as ``updated_at``)."""
+
+    computed_at: datetime
+    value: dict
 
 
 @dataclass(frozen=True)
@@ -117,30 +134,45 @@ def _day_ranges(days) -> list[Span]:
     return spans
 
 
-def _version_subquery(before: datetime) -> Subquery:
-    """The newest ``updated_at`` of the orders placed before ``before`` (served by ``order_updated_placed``)."""
-    newest = Order.objects.filter(placed_at__lt=before).order_by("-updated_at").values("updated_at")[:1]
-    return Subquery(newest)
+def read_recent_changes(*, today_start: datetime) -> dict[date, datetime]:
+    """Per local day before today: the newest ``updated_at`` of its orders changed within ``ENTRY_LIFE + SETTLE``."""
+    since = timezone.now() - ENTRY_LIFE - SETTLE
+    rows = (
+        Order.objects.filter(updated_at__gte=since, placed_at__lt=today_start)
+        .annotate(day=TruncDate("placed_at", tzinfo=_helpers().store_timezone()))
+        .order_by()
+        .values("day")
+        .annotate(newest=Max("updated_at"))
+    )
+    return {row["day"]: row["newest"] for row in rows}
 
 
-def _cache_key(*, today: date, version: datetime | None, part: str) -> str:
-    stamp = version.isoformat() if version else "none"
+def _cache_key(part: str) -> str:
     zone = str(_helpers().store_timezone()).replace(" ", "_")
-    return f"{CACHE_PREFIX}:{part}:{settings.STORE_CURRENCY}:{zone}:{today.isoformat()}:{stamp}"
+    return f"{CACHE_PREFIX}:{part}:{settings.STORE_CURRENCY}:{zone}"
 
 
-def _cache_get(key: str):
-    """The cached value, or None when the cache cannot be reached: the dashboard then sums every day itself."""
+def _fresh_entries(part: str, *, checked_at: datetime, recent: dict[date, datetime]) -> dict[date, Entry]:
+    """The cached days of ``part`` still right at ``checked_at`` (none when the cache cannot be reached)."""
     try:
-        return cache.get(key)
+        bundle = cache.get(_cache_key(part)) or {}
     except Exception:
         logger.warning("Dashboard cache unreachable; summing closed days from the database.", exc_info=True)
-        return None
+        return {}
+    return {
+        day: entry
+        for day, entry in bundle.items()
+        if entry.computed_at > checked_at - ENTRY_LIFE
+        and (day not in recent or recent[day] < entry.computed_at - SETTLE)
+    }
 
 
-def _cache_set(key: str, value) -> None:
+def _keep_entries(part: str, entries: dict[date, Entry], *, today: date) -> None:
+    """Write the bundle of ``part`` back: the fresh days and the ones just summed, the last ``KEPT_DAYS`` only."""
+    oldest = today - timedelta(days=KEPT_DAYS)
+    bundle = {day: entry for day, entry in entries.items() if day >= oldest}
     try:
-        cache.set(key, value, CACHE_SECONDS)
+        cache.set(_cache_key(part), bundle, int(ENTRY_LIFE.total_seconds()))
     except Exception:
         logger.warning("Dashboard cache unreachable; closed days not kept.", exc_info=True)
 
@@ -151,7 +183,8 @@ class SalesDays:
 
     today: date
     channels: list[Channel]
-    version: datetime | None
+    checked_at: datetime  # when the recent changes were read (the real clock)
+    recent: dict[date, datetime]  # read_recent_changes(), for the top products' entries
     full: dict[date, dict[int, Sums]]
     part: dict[Span, dict[int, Sums]]
 
@@ -175,17 +208,17 @@ def _sums(revenue, count, other) -> Sums:
 def load_sales_days(*, now: datetime, windows: list[tuple[datetime, datetime]], series_days: int = 0) -> SalesDays:
     """Sales per channel for the whole days of ``windows``, their unfinished last days, and the last ``series_days`` days.
 
-    Two queries whatever the number of orders or the cache: the channels (with the cache
-    key's version as a subquery), and one grouped by local day and channel over the closed
-    days not cached yet, today, and the unfinished days.
+    Three queries whatever the number of orders or the cache: the channels, the recent
+    changes, and one grouped by local day and channel over the closed days not cached (or
+    changed since), today, and the unfinished days.
     """
     helpers = _helpers()
     tz = helpers.store_timezone()
     today = helpers.local_today(now)
     today_start = helpers.start_of(today)
-    channels = list(Channel.objects.annotate(closed_version=_version_subquery(today_start)).order_by("name", "pk"))
-    version = channels[0].closed_version if channels else None
-    key = _cache_key(today=today, version=version, part="sales")
+    channels = list(Channel.objects.order_by("name", "pk"))
+    checked_at = timezone.now()
+    recent = read_recent_changes(today_start=today_start)
 
     closed: set[date] = set()
     live: set[date] = {today}
@@ -198,8 +231,8 @@ def load_sales_days(*, now: datetime, windows: list[tuple[datetime, datetime]], 
             partials.add(rest)
     closed |= {today - timedelta(days=n) for n in range(1, series_days)}
 
-    cached: dict[date, dict[int, Sums]] = _cache_get(key) or {}
-    missing = sorted(closed - cached.keys())
+    entries = _fresh_entries("sales", checked_at=checked_at, recent=recent)
+    missing = sorted(closed - entries.keys())
     ordered_partials = sorted(partials)
     store = Q(currency=settings.STORE_CURRENCY)
     sales = Order.objects.exclude(status__in=helpers._NOT_SALES)
@@ -233,11 +266,11 @@ def load_sales_days(*, now: datetime, windows: list[tuple[datetime, datetime]], 
         else:
             full[day][channel_id] = sums
     if missing:
-        cached = {**cached, **computed}
-        _cache_set(key, cached)
+        entries |= {day: Entry(computed_at=checked_at, value=sums) for day, sums in computed.items()}
+        _keep_entries("sales", entries, today=today)
     for day in closed:
-        full[day] = cached[day]
-    return SalesDays(today=today, channels=channels, version=version, full=full, part=part)
+        full[day] = entries[day].value
+    return SalesDays(today=today, channels=channels, checked_at=checked_at, recent=recent, full=full, part=part)
 
 
 class OrderIdIn(Expression):
@@ -287,67 +320,68 @@ class SkuSales:
         )
 
 
+def _line_sums(lines):
+    return (
+        lines.order_by()
+        .values("day", "sku")
+        .annotate(
+            name=Max("product_name"),
+            variant=Max("variant_name"),
+            units=Sum("quantity"),
+            revenue=Coalesce(Sum("line_total_amount"), Value(ZERO), output_field=DecimalField()),
+        )
+    )
+
+
 def sku_sales(*, now: datetime, days: int, sales: SalesDays | None = None) -> dict[str, SkuSales]:
     """Units and net line revenue per SKU from the start of the day ``days - 1`` days ago until ``now``.
 
-    One query (two without ``sales``, which brings the cache key's version): the lines of
-    today, grouped by local day and SKU, and of the closed days too when their totals per
-    SKU are not cached yet (one contiguous range either way).
+    One query (two without ``sales``, which brings the recent changes): the lines of today,
+    and of the closed days whose totals per SKU are not cached (or changed since), grouped
+    by local day and SKU. A single day's lines are looked up by order id (see OrderIdIn),
+    a run of days through the join on the orders.
     """
     helpers = _helpers()
     tz = helpers.store_timezone()
     today = helpers.local_today(now)
     today_start = helpers.start_of(today)
     if sales is not None and sales.today == today:
-        version = sales.version
+        checked_at, recent = sales.checked_at, sales.recent
     else:
-        version = (
-            Order.objects.filter(placed_at__lt=today_start)
-            .order_by("-updated_at")
-            .values_list("updated_at", flat=True)
-            .first()
-        )
-    key = _cache_key(today=today, version=version, part=f"top{days}")
-    closed: dict[str, SkuSales] | None = _cache_get(key)
-    sums = {
-        "name": Max("product_name"),
-        "variant": Max("variant_name"),
-        "units": Sum("quantity"),
-        "revenue": Coalesce(Sum("line_total_amount"), Value(ZERO), output_field=DecimalField()),
-    }
-    if closed is not None:
-        # Today only: the lines of today's orders, looked up by order id (see OrderIdIn).
-        todays = Order.objects.exclude(status__in=helpers._NOT_SALES).filter(
-            currency=settings.STORE_CURRENCY, placed_at__gte=today_start, placed_at__lte=now
-        )
-        rows = (
-            OrderLine.objects.filter(OrderIdIn(Subquery(todays.order_by().values("id"))))
-            .annotate(day=Value(today, output_field=DateField()))
-            .order_by()
-            .values("day", "sku")
-            .annotate(**sums)
-        )
-    else:
-        since = helpers.start_of(today - timedelta(days=days - 1))
-        rows = (
-            OrderLine.objects.exclude(order__status__in=helpers._NOT_SALES)
-            .filter(order__currency=settings.STORE_CURRENCY, order__placed_at__gte=since, order__placed_at__lte=now)
-            .annotate(day=TruncDate("order__placed_at", tzinfo=tz))
-            .order_by()
-            .values("day", "sku")
-            .annotate(**sums)
-        )
+        checked_at = timezone.now()
+        recent = read_recent_changes(today_start=today_start)
+    entries = _fresh_entries("top", checked_at=checked_at, recent=recent)
+    closed = {today - timedelta(days=n) for n in range(1, days)}
+    missing = closed - entries.keys()
+    sales_orders = Order.objects.exclude(status__in=helpers._NOT_SALES).filter(currency=settings.STORE_CURRENCY)
+
+    def one_day(day: date, start: datetime, end: datetime, *, inclusive: bool = False):
+        orders = sales_orders.filter(placed_at__gte=start, **{"placed_at__lte" if inclusive else "placed_at__lt": end})
+        lines = OrderLine.objects.filter(OrderIdIn(Subquery(orders.order_by().values("id"))))
+        return _line_sums(lines.annotate(day=Value(day, output_field=DateField())))
+
+    parts = [one_day(today, today_start, now, inclusive=True)]
+    for start, end in _day_ranges(missing):
+        if end - start <= timedelta(days=1, hours=1):  # one local day (25 hours when the clocks go back)
+            parts.append(one_day(helpers.local_today(start), start, end))
+        else:
+            lines = OrderLine.objects.exclude(order__status__in=helpers._NOT_SALES).filter(
+                order__currency=settings.STORE_CURRENCY, order__placed_at__gte=start, order__placed_at__lt=end
+            )
+            parts.append(_line_sums(lines.annotate(day=TruncDate("order__placed_at", tzinfo=tz))))
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     live: dict[str, SkuSales] = {}
-    computed: dict[str, SkuSales] = {}
+    computed: dict[date, dict[str, SkuSales]] = {day: {} for day in missing}
     for row in rows:
         found = SkuSales(units=row["units"], revenue=row["revenue"], name=row["name"], variant=row["variant"])
-        into = live if row["day"] == today else computed
+        into = live if row["day"] == today else computed[row["day"]]
         sku = row["sku"]
         into[sku] = into[sku] + found if sku in into else found
-    if closed is None:
-        closed = computed
-        _cache_set(key, closed)
-    totals = dict(closed)
-    for sku, found in live.items():
-        totals[sku] = totals[sku] + found if sku in totals else found
+    if missing:
+        entries |= {day: Entry(computed_at=checked_at, value=skus) for day, skus in computed.items()}
+        _keep_entries("top", entries, today=today)
+    totals = dict(live)
+    for day in closed:
+        for sku, found in entries[day].value.items():
+            totals[sku] = totals[sku] + found if sku in totals else found
     return totals

@@ -8,6 +8,7 @@ from orders.selectors import (
     CHART_DAYS,
     COMPARE_CHOICES,
     COMPARE_PREVIOUS,
+    SERIES_DAYS,
     figure_windows,
     get_attention_items,
     get_dashboard_figures,
@@ -20,9 +21,6 @@ from orders.selectors import (
     project_month_end,
 )
 from shipping.selectors import count_shipment_exceptions
-
-# The projection reads the 8 weeks before today and this month so far: 90 days cover both.
-_SERIES_DAYS = 90
 
 
 def _chart_days(request: HttpRequest) -> int:
@@ -41,8 +39,9 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
     Every role may see it (each of Owner, Staff and Warehouse can view orders); a signed-in
     account without a role gets 403 rather than a page of figures it has no business reading.
-    Only closed days' sums are cached (``orders.selectors.dashboard_closed``, keyed by the
-    newest change to a past order); today is read live, so a new order shows in every
+    Only closed days' sums are cached (``orders.selectors.dashboard_closed``, one entry per
+    day, summed again when one of its orders changes; ``orders.tasks.warm_dashboard`` keeps
+    them warm); today is read live, so a new order shows in every
     figure on the next load (or the next feed poll). The figures, the daily series and the
     projection share one load of the sums per day.
     """
@@ -52,8 +51,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         compare = COMPARE_PREVIOUS
     days = _chart_days(request)
     windows = figure_windows(period_windows(now=now, compare=compare))
-    sales = load_sales_days(now=now, windows=windows, series_days=_SERIES_DAYS)
-    series = list_daily_sales(days=_SERIES_DAYS, now=now, sales=sales)
+    sales = load_sales_days(now=now, windows=windows, series_days=SERIES_DAYS)
+    series = list_daily_sales(days=SERIES_DAYS, now=now, sales=sales)
     context = {
         "figures": get_dashboard_figures(now=now, compare=compare, sales=sales),
         "compare_choices": COMPARE_CHOICES,

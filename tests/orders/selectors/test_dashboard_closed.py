@@ -1,12 +1,14 @@
 """The dashboard's closed days kept in the cache: right after any change, live for today."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from orders.models import Order, OrderLine
 from orders.selectors import (
@@ -16,7 +18,9 @@ from orders.selectors import (
     list_top_products,
     load_sales_days,
     period_windows,
+    warm_dashboard_sums,
 )
+from orders.tasks import warm_dashboard
 from tests.catalog.factories import ChannelFactory
 from tests.orders.factories import OrderFactory
 
@@ -35,6 +39,9 @@ def _store(settings):
     settings.TIME_ZONE = "Europe/Berlin"
     settings.STORE_CURRENCY = "EUR"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dash"}}
+    from django.core.cache import cache
+
+    cache.clear()  # a locmem cache lives as long as the process: nothing from another test's rows
 
 
 def order(placed_at: datetime, total: str, **kwargs) -> Order:
@@ -146,8 +153,8 @@ def test_a_cached_load_costs_the_same_queries_as_a_cold_one(shop):
     with CaptureQueriesContext(connection) as warm:
         sales = load_sales_days(now=NOW, windows=windows, series_days=90)
 
-    # then: the channels (with the cache key) and one query of sums, cached or not
-    assert len(cold.captured_queries) == len(warm.captured_queries) == 2
+    # then: the channels, the recent changes and one query of sums, cached or not
+    assert len(cold.captured_queries) == len(warm.captured_queries) == 3
     assert sales.day_total(at(2026, 3, 2).date()).revenue == Decimal("100.00")
 
 
@@ -181,3 +188,104 @@ def test_without_a_reachable_cache_the_figures_are_summed_from_the_database(shop
 
     # then
     assert figures == expected
+
+
+def settled(hours: int = 2) -> None:
+    """Every order last changed ``hours`` ago, as in a shop whose past days are quiet."""
+    Order.objects.update(updated_at=timezone.now() - timedelta(hours=hours))
+
+
+def unseen_total(placed_at: datetime, total: str) -> None:
+    """Change an order's total without bumping ``updated_at``: only a recomputation can show it."""
+    Order.objects.filter(placed_at=placed_at).update(total_amount=Decimal(total))
+
+
+def month_revenue() -> Decimal:
+    return get_dashboard_figures(now=NOW).period("month").current.revenue
+
+
+def test_a_quiet_closed_day_is_read_from_the_cache(shop):
+    # given: the past is quiet and its days are cached
+    settled()
+    assert month_revenue() == Decimal("225.00")
+
+    # when: a past total changes behind the services' back (updated_at untouched)
+    unseen_total(at(2026, 3, 2, 10, 0), "900.00")
+
+    # then: the cached day answers (so the cache is really read)
+    assert month_revenue() == Decimal("225.00")
+
+
+def test_a_change_to_a_past_order_sums_only_its_own_day_again(shop):
+    # given
+    settled()
+    everything()
+    unseen_total(at(2026, 3, 2, 10, 0), "900.00")  # a day the cache still holds
+
+    # when: an order of another past day changes through a save
+    changed = Order.objects.get(placed_at=at(2026, 3, 17, 15, 0))
+    changed.total_amount = Decimal("70.00")
+    changed.save()
+    figures, _channels, daily, _top = everything()
+
+    # then: its day is summed again, the untouched day still comes from the cache
+    assert (at(2026, 3, 17).date(), Decimal("110.00"), 2) in daily
+    assert (at(2026, 3, 2).date(), Decimal("100.00"), 1) in daily
+    assert figures[2] == ("month", Decimal("235.00"), 4, Decimal("30.00"))
+
+
+def test_a_day_changed_moments_before_its_entry_is_not_trusted_yet(shop):
+    # given: a past order saved ten minutes ago, perhaps by a transaction still open when the day was summed
+    settled()
+    Order.objects.filter(placed_at=at(2026, 3, 2, 10, 0)).update(updated_at=timezone.now() - timedelta(minutes=10))
+    month_revenue()
+
+    # when: what that transaction wrote becomes visible later
+    unseen_total(at(2026, 3, 2, 10, 0), "150.00")
+
+    # then: the day is summed again rather than read from the cache
+    assert month_revenue() == Decimal("275.00")
+
+
+def test_an_entry_is_summed_again_once_its_life_is_over(shop):
+    # given
+    settled()
+    month_revenue()
+    unseen_total(at(2026, 3, 2, 10, 0), "150.00")
+
+    # when: a day and an hour later
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        revenue = month_revenue()
+
+    # then
+    assert revenue == Decimal("275.00")
+
+
+def test_the_top_products_of_a_quiet_day_come_from_the_cache_and_a_changed_day_is_summed_again(shop):
+    # given
+    settled()
+    list_top_products(now=NOW)
+    OrderLine.objects.filter(order__placed_at=at(2026, 3, 2, 10, 0)).update(quantity=5)
+
+    # when: nothing bumped that day, then an order of it is saved
+    quiet = {p.sku: p.units for p in list_top_products(now=NOW)}
+    Order.objects.get(placed_at=at(2026, 3, 2, 10, 0)).save()
+    changed = {p.sku: p.units for p in list_top_products(now=NOW)}
+
+    # then
+    assert quiet == {"MUG": 5}
+    assert changed == {"MUG": 9}
+
+
+def test_the_warming_task_leaves_the_closed_days_cached_for_the_next_load(shop, settings):
+    # given: a quiet past, nothing cached yet
+    settled()
+
+    # when: the beat task's work runs (at the shop's now), then a past total changes behind the services' back
+    assert warm_dashboard.delay().get() == 90
+    warm_dashboard_sums(now=NOW)
+    unseen_total(at(2026, 3, 2, 10, 0), "900.00")
+
+    # then: the next load reads the days the task summed, and the task is on the schedule
+    assert month_revenue() == Decimal("225.00")
+    assert settings.CELERY_BEAT_SCHEDULE["orders-warm-dashboard"]["task"] == "orders.tasks.warm_dashboard"

@@ -166,5 +166,5 @@ def test_query_count_does_not_grow_with_the_number_of_orders():
     # when
     with_thirty = count_queries()
 
-    # then: the channels (with the closed days' cache key), the sums per day, the latest orders
-    assert with_one == with_thirty == 3
+    # then: the channels, the recent changes of past orders, the sums per day, the latest orders
+    assert with_one == with_thirty == 4
