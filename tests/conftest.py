@@ -77,10 +77,21 @@ def _fast_test_settings(settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.AXES_ENABLED = False
     # What is cached across requests (the store name, the dashboard's closed days) was read from
-    # rows a rolled-back test saved: it must not outlive them.
+    # rows a rolled-back test saved: it must not outlive them. Only these keys: in the services
+    # pass the cache shares its Redis database with the broker of a running worker.
+    _forget_cached_rows()
+    yield
+    _forget_cached_rows()
+
+
+def _forget_cached_rows() -> None:
     from django.core.cache import cache
 
-    cache.clear()
+    from catalog.models import STORE_NAME_CACHE_KEY
+    from orders.selectors.dashboard_closed import forget_closed_days
+
+    cache.delete(STORE_NAME_CACHE_KEY)
+    forget_closed_days()
 
 
 @pytest.fixture(autouse=True)

@@ -152,6 +152,18 @@ def _cache_key(part: str) -> str:
     return f"{CACHE_PREFIX}:{part}:{settings.STORE_CURRENCY}:{zone}"
 
 
+def forget_closed_days() -> None:
+    """Drop the cached days (after restoring a database backup: restored rows keep their old ``updated_at``).
+
+    Only these keys: the cache may share its Redis database with Celery's broker, so
+    ``cache.clear()`` is never the way.
+    """
+    try:
+        cache.delete_many([_cache_key("sales"), _cache_key("top")])
+    except Exception:
+        logger.warning("Dashboard cache unreachable; cached days not dropped.", exc_info=True)
+
+
 def _fresh_entries(part: str, *, checked_at: datetime, recent: dict[date, datetime]) -> dict[date, Entry]:
     """The cached days of ``part`` still right at ``checked_at`` (none when the cache cannot be reached)."""
     try:

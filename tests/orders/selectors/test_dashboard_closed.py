@@ -179,7 +179,7 @@ def test_without_a_reachable_cache_the_figures_are_summed_from_the_database(shop
         def get(self, *args, **kwargs):
             raise ConnectionError("cache down")
 
-        set = get
+        set = delete_many = get
 
     monkeypatch.setattr("orders.selectors.dashboard_closed.cache", Unreachable())
 
