@@ -218,7 +218,7 @@ class OrderEntryForm(AddressForm):
         choices=PaymentChoice.choices,
         required=False,
         error_messages={"invalid_choice": _("Choose a way to pay from the list.")},
-        help_text=_("“Pay at pickup” is offered with pickup at a store."),
+        help_text=_("“Pay at pickup” is offered with pickup at a store (press “Update totals” if it is not listed)."),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     payment_method = forms.ChoiceField(
