@@ -223,7 +223,12 @@ def stock_card_view(request: HttpRequest, sku: str) -> HttpResponse:
 # ------------------------------------------------------------------------------
 def _next_url(request: HttpRequest, variant: Variant) -> str:
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    # A path, not a bare word: ``redirect("ab")`` would look "ab" up as a URL name and fail.
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    ):
         return target
     return reverse("inventory:stock-card", kwargs={"sku": variant.sku})
 

@@ -600,7 +600,8 @@ def _cancel_each(request: HttpRequest, orders: QuerySet[Order], *, reason: str) 
 def _back_url(request: HttpRequest) -> str:
     """Back to the list as the user left it (only a path on this site)."""
     url = request.POST.get("next", "")
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+    # A path, not a bare word: ``redirect("ab")`` would look "ab" up as a URL name and fail.
+    if url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
         return url
     return reverse("orders:order-list")
 
