@@ -8,6 +8,25 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Channel, DiscountCode, DiscountKind, normalise_code
 
 CODE_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+# The largest id a database row can have (64-bit); SQLite cannot even compare with a larger number.
+MAX_ID = 2**63 - 1
+
+
+class ChannelsField(forms.ModelMultipleChoiceField):
+    """The channels' checkboxes; a value that cannot be an id is refused here, before the query.
+
+    Django's own check asks the database with ``pk IN (…)``, and SQLite raises ``OverflowError``
+    on a number above 64 bits instead of finding nothing.
+    """
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk).strip()
+            if not text.isdigit() or int(text) > MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
 
 
 class DiscountCodeForm(forms.ModelForm):
@@ -39,6 +58,7 @@ class DiscountCodeForm(forms.ModelForm):
             "per_customer_limit": forms.NumberInput(attrs={"inputmode": "numeric", "min": "1"}),
             "channels": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"channels": ChannelsField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
