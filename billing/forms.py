@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import PaymentMethod
+from catalog.forms import DATE_BOUNDS
 
 
 class _BootstrapForm(forms.Form):
@@ -77,8 +78,8 @@ class RefundForm(_BootstrapForm):
 
 
 class ExportForm(_BootstrapForm):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), validators=DATE_BOUNDS)
+    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}), validators=DATE_BOUNDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,13 +1,22 @@
 """The back-office's catalogue forms (discount codes); the storefront's are in ``forms_shop``."""
 
+import datetime
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Channel, DiscountCode, DiscountKind, normalise_code
 
 CODE_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+# The days a date filter or report range may name. The pages add a day to the end and make local
+# midnights aware, which Python cannot do at its calendar's edges (9999-12-31 + 1 day, or
+# 0001-01-01 00:00 in Berlin, which is still year 0 in UTC): an OverflowError, not a message.
+DATE_BOUNDS = [
+    MinValueValidator(datetime.date(1900, 1, 1), message=_("Enter a date from 1 January 1900 on.")),
+    MaxValueValidator(datetime.date(9998, 12, 31), message=_("Enter a date before the year 9999.")),
+]
 # The largest id a database row can have (64-bit); SQLite cannot even compare with a larger number.
 MAX_ID = 2**63 - 1
 

@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalog.forms import DATE_BOUNDS
 from orders.models import Customer, FulfilmentStatus, Order, OrderLine, OrderStatus, PaymentStatus
 from shipping.models import Shipment
 
@@ -128,10 +129,16 @@ class OrderFilter(django_filters.FilterSet):
         label=_("Pickup at"), field_name="pickup_location_id", choices=[], empty_label=_("Any pickup location")
     )
     placed_from = django_filters.DateFilter(
-        label=_("Placed from"), method="filter_placed_from", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Placed from"),
+        method="filter_placed_from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DATE_BOUNDS,
     )
     placed_to = django_filters.DateFilter(
-        label=_("Placed until"), method="filter_placed_to", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Placed until"),
+        method="filter_placed_to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DATE_BOUNDS,
     )
     total_min = django_filters.NumberFilter(
         label=_("Total from"),

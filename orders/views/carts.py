@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from catalog.forms import DATE_BOUNDS
 from orders.exceptions import CartError
 from orders.forms import CartReportForm
 from orders.selectors.carts import get_cart_by_token, get_cart_report
@@ -70,6 +71,8 @@ def cart_report_view(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     data = request.GET if ("date_from" in request.GET or "date_to" in request.GET) else None
     form = CartReportForm(data or {"date_from": today - timedelta(days=REPORT_DEFAULT_DAYS - 1), "date_to": today})
+    for name in ("date_from", "date_to"):  # a day the report can count from and to (9999-12-31 cannot)
+        form.fields[name].validators += DATE_BOUNDS
     report = None
     if form.is_valid():
         report = get_cart_report(date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"])
