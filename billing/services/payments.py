@@ -37,9 +37,12 @@ def _amount(value, *, field_label: str, error=PaymentRefused) -> Decimal:
 
 
 def money_totals(*, order: Order) -> dict[str, Decimal]:
-    """Verified payments and refunds of an order, summed in SQL."""
+    """Verified payments and refunds of an order, summed in SQL.
+
+    Quantized: SQLite sums decimals as floats, and ``93.8900000000000`` would reach the
+    refund and payment forms as their initial amount."""
     sums = {
-        row["kind"]: row["total"] or ZERO
+        row["kind"]: quantize(row["total"] or ZERO)
         for row in order.payments.filter(status=PaymentStatus.VERIFIED).values("kind").annotate(total=Sum("amount"))
     }
     return {"paid": sums.get(PaymentKind.PAYMENT, ZERO), "refunded": sums.get(PaymentKind.REFUND, ZERO)}
