@@ -99,7 +99,7 @@ def check_payment_choice(*, entry: OrderEntry) -> None:
     Read-only, for the new-order page to say it next to the field before anything is posted
     to be saved; saving a draft and placing check it again.
     """
-    _check_payment_choice(entry.payment_choice, pickup_location=entry.pickup_location)
+    _check_payment_choice(entry.payment_choice, pickup_location=entry.pickup_location, customer=entry.customer)
 
 
 def _check(entry: OrderEntry) -> None:

@@ -290,7 +290,7 @@ def place_order(
     ``payment_choice`` is how the customer said they would pay (``PaymentChoice``; "" when
     nobody said); paying at pickup needs a pickup location.
     """
-    _check_payment_choice(payment_choice, pickup_location=pickup_location)
+    _check_payment_choice(payment_choice, pickup_location=pickup_location, customer=customer)
     if not channel.is_active:
         raise InvalidOrder(
             _("The channel %(channel)s is not taking orders.") % {"channel": channel.name}, field="channel"
@@ -364,11 +364,18 @@ def place_order(
     return _finish_placing(order=order, lines=priced, by=by)
 
 
-def _check_payment_choice(payment_choice: str, *, pickup_location: Location | None) -> None:
+def _check_payment_choice(payment_choice: str, *, pickup_location: Location | None, customer: Customer | None) -> None:
     if (payment_choice or "") not in PaymentChoice.values:
         raise InvalidOrder(_("Choose a way to pay from the list."), field="payment_choice")
     if payment_choice == PaymentChoice.AT_PICKUP and pickup_location is None:
         raise InvalidOrder(_("Paying at pickup needs pickup at a store."), field="payment_choice")
+    # On terms, billing issues the invoice at placement and never chases the order as unpaid:
+    # without the customer's terms there would be neither an invoice nor a reminder.
+    if payment_choice == PaymentChoice.ON_TERMS and (customer is None or customer.payment_terms_days is None):
+        raise InvalidOrder(
+            _("Paying on terms needs a customer with payment terms (set them on the customer)."),
+            field="payment_choice",
+        )
 
 
 def check_discount_combination(*, discount_percent: Decimal) -> None:

@@ -40,9 +40,8 @@ def phone():
 
 
 def _staff_order(phone, choice: str, *, via_draft: bool = False) -> Order:
-    """Placed as the new-order page places it, by a staff member, for a customer not on terms."""
-    customer = CustomerFactory()
-    assert customer.payment_terms_days is None
+    """Placed as the new-order page places it, by a staff member (on terms only for a customer with terms)."""
+    customer = CustomerFactory(payment_terms_days=30 if choice == PaymentChoice.ON_TERMS else None)
     pickup = LocationFactory(code="shop", is_pickup_point=True) if choice == PaymentChoice.AT_PICKUP else None
     entry = OrderEntry(
         channel=phone,

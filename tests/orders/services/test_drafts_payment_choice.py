@@ -66,7 +66,8 @@ def test_pay_at_pickup_is_kept_with_pickup_at_a_store(channel, shirt, store):
 
 
 def test_an_order_placed_without_a_draft_keeps_the_choice(channel, shirt):
-    order = place_entry_order(entry=_entry(channel, shirt, payment_choice=PaymentChoice.ON_TERMS))
+    wholesale = CustomerFactory(payment_terms_days=30)
+    order = place_entry_order(entry=_entry(channel, shirt, customer=wholesale, payment_choice=PaymentChoice.ON_TERMS))
     order.refresh_from_db()
     assert order.payment_choice == PaymentChoice.ON_TERMS
 
@@ -82,6 +83,7 @@ def test_no_choice_is_saved_as_not_given(channel, shirt):
     [
         ("cash", "Choose a way to pay from the list."),
         (PaymentChoice.AT_PICKUP, "Paying at pickup needs pickup at a store."),
+        (PaymentChoice.ON_TERMS, "Paying on terms needs a customer with payment terms (set them on the customer)."),
     ],
 )
 def test_a_bad_choice_is_refused_on_its_field_and_nothing_is_saved(channel, shirt, choice, message):

@@ -158,16 +158,16 @@ def test_the_service_refusal_is_shown_next_to_the_field(client, staff, shop, mon
 
 def test_a_draft_keeps_the_choice_shows_it_on_resume_and_places_with_it(client, staff, shop):
     # given
-    data = _form(shop, _token(client), payment_choice="on_terms", action="save_draft")
+    data = _form(shop, _token(client), payment_choice="bank_transfer", action="save_draft")
     # when saved
     saved = client.post(URL, data)
     # then
     draft = Order.objects.get()
     assert saved.status_code == 302
-    assert (draft.status, draft.payment_choice) == (Order.Status.DRAFT, PaymentChoice.ON_TERMS)
+    assert (draft.status, draft.payment_choice) == (Order.Status.DRAFT, PaymentChoice.BANK_TRANSFER)
     # when resumed, the choice is selected again
     resumed = client.get(saved["Location"])
-    assert _selected(resumed.content.decode()) == "on_terms"
+    assert _selected(resumed.content.decode()) == "bank_transfer"
     # when the resumed page is placed as it is (the new customer now exists: pick them)
     customer = Customer.objects.get(email="grace@example.com")
     placed = client.post(
@@ -186,7 +186,7 @@ def test_a_draft_keeps_the_choice_shows_it_on_resume_and_places_with_it(client, 
     # then
     draft.refresh_from_db()
     assert placed.status_code == 302
-    assert (draft.status, draft.payment_choice) == (Order.Status.PLACED, PaymentChoice.ON_TERMS)
+    assert (draft.status, draft.payment_choice) == (Order.Status.PLACED, PaymentChoice.BANK_TRANSFER)
 
 
 def test_a_pickup_draft_resumes_with_pay_at_pickup_offered_and_selected(client, staff, shop):
@@ -251,3 +251,16 @@ def test_htmx_totals_send_the_ways_to_pay_again_when_the_delivery_changes(client
     typed = client.post(totals, data, HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER_NAME="discount_percent")
     assert "entry-payment-choice" not in typed.content.decode()
     assert not Order.objects.exists()
+
+
+def test_on_terms_for_a_customer_without_terms_is_refused_next_to_the_field(client, staff, shop):
+    # when: a new caller (no payment terms) is put on terms
+    response = client.post(URL, _form(shop, _token(client), payment_choice="on_terms", action="place"))
+
+    # then: the page says why by the field and nothing is placed
+    assert response.status_code == 400
+    assert _field_error(response.content.decode()) == (
+        "Paying on terms needs a customer with payment terms (set them on the customer)."
+    )
+    assert not Order.objects.exists()
+    assert not Customer.objects.exists()
