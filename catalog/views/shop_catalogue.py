@@ -96,7 +96,8 @@ def shop_category_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 def shop_search_view(request: HttpRequest) -> HttpResponse:
     channel = shop_channel()
-    query = (request.GET.get("q") or "").strip()[:SEARCH_MAX_LENGTH]
+    # A NUL byte is nothing a shopper typed, and PostgreSQL cannot compare text holding one.
+    query = (request.GET.get("q") or "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
     page = _page(request, search_shop_products(channel=channel, query=query)) if query else None
     context = shop_context(request, channel=channel) | {
         "categories": list(list_shop_categories(channel=channel)),
