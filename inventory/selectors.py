@@ -149,7 +149,7 @@ def list_ledger_for_variant(*, variant: Variant) -> QuerySet[StockMovement]:
 def find_variant_by_code(*, code: str) -> Variant | None:
     """What a scanner or a person typed: a SKU (any case) or a barcode."""
     code = code.strip()
-    if not code:
+    if not code or "\x00" in code:  # no SKU or barcode holds a NUL byte; PostgreSQL cannot compare one
         return None
     variants = Variant.objects.select_related("product")
     exact = variants.filter(Q(sku=code) | Q(barcode=code)).order_by("pk").first()

@@ -240,7 +240,8 @@ def _stock_form(request: HttpRequest, *, form_class, action, title: str, submit:
     ``InventoryError`` becomes a form error, the page answers 200 and nothing changed.
     """
     variant = None
-    if sku := request.GET.get("sku"):
+    sku = request.GET.get("sku", "")
+    if sku and "\x00" not in sku:  # no SKU holds a NUL byte, and PostgreSQL cannot compare text with one
         variant = Variant.objects.filter(sku=sku).first()
     initial = {key: request.GET[key] for key in ("location", "from_location", "to_location") if key in request.GET}
     if request.method == "POST":
