@@ -314,7 +314,8 @@ def pick_list_view(request: HttpRequest) -> HttpResponse:
         numbers.extend(part for part in chunk.replace(",", " ").split() if part)
     numbers = list(dict.fromkeys(numbers))[:500]
     if numbers:
-        orders = list(Order.objects.filter(number__in=numbers))
+        # No order number holds a NUL byte, and PostgreSQL cannot compare text with one.
+        orders = list(Order.objects.filter(number__in=[n for n in numbers if "\x00" not in n]))
         if orders:
             return _pdf(render_pick_list_pdf(orders=orders), "pick-list.pdf")
         messages.error(request, _("None of these order numbers exist."))
