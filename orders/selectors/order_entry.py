@@ -15,7 +15,7 @@ RESULTS_SHOWN = 8
 
 def search_customers(*, query: str, limit: int = RESULTS_SHOWN) -> QuerySet[Customer]:
     """Customers whose name, e-mail, phone or company hold every word typed (one query)."""
-    words = query.split()
+    words = query.replace("\x00", "").split()  # PostgreSQL cannot compare text holding a NUL byte
     if not words:
         return Customer.objects.none()
     qs = Customer.objects.select_related("group")
@@ -43,7 +43,7 @@ def search_products(
 ) -> list[ProductHit]:
     """Variants sold on the channel matching a SKU, barcode or name, with the customer's price
     and what is available at each of the channel's locations. Three queries."""
-    query = query.strip()
+    query = query.replace("\x00", "").strip()  # PostgreSQL cannot compare text holding a NUL byte
     if not query:
         return []
     variants = list(
