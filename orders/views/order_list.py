@@ -370,6 +370,9 @@ def order_view_save_view(request: HttpRequest) -> HttpResponse:
     if not name:
         messages.error(request, _("Give the view a name to save it."))
         return redirect(_list_url(query))
+    if "\x00" in name or "\x00" in query:  # nothing a person typed; PostgreSQL cannot store it
+        messages.error(request, _("The view's name or filters hold a character that cannot be saved."))
+        return redirect(_list_url(""))
     view = save_order_view(user=request.user, name=name, query_string=query)
     messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
     return redirect(_list_url(view.query_string))
