@@ -479,7 +479,9 @@ def entry_customer_search_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("orders.add_order", raise_exception=True)
 def entry_product_search_view(request: HttpRequest) -> HttpResponse:
-    channel = Channel.objects.filter(pk=request.GET.get("channel") or 0).select_related("price_list").first()
+    # A channel id that is not a number (a hand-edited URL) falls back to the default channel.
+    wanted = request.GET.get("channel") or ""
+    channel = Channel.objects.filter(pk=wanted).select_related("price_list").first() if wanted.isdigit() else None
     channel = channel or _default_channel()
     customer = None
     if (request.GET.get("customer") or "").isdigit():

@@ -339,3 +339,9 @@ def test_a_racing_second_post_that_still_sees_the_token_places_nothing(client, s
     assert response.status_code == 409
     assert Order.objects.count() == 1
     assert StockLevel.objects.get(variant=shop["shirt"]).reserved == 2
+
+
+def test_product_search_with_a_channel_that_is_not_a_number_uses_the_default_channel(client, staff, shop):
+    response = client.get(reverse("orders:entry-products"), {"add_code": shop["shirt"].sku, "channel": "abc"})
+    assert response.status_code == 200
+    assert shop["shirt"].sku in response.content.decode()
