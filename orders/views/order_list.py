@@ -500,7 +500,9 @@ def order_bulk_view(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(permission):
         raise PermissionDenied
     back = _back_url(request)
-    ids = [int(pk) for pk in request.POST.getlist("order") if pk.isdigit()][:MAX_BULK_ORDERS]
+    # ASCII digits only ("²".isdigit() is true, int() refuses it) and at most 18 of them (a 64-bit id).
+    ticked = request.POST.getlist("order")
+    ids = [int(pk) for pk in ticked if pk.isascii() and pk.isdigit() and len(pk) <= 18][:MAX_BULK_ORDERS]
     if not ids:
         messages.warning(request, _("Tick at least one order first."))
         return redirect(back)
