@@ -31,7 +31,7 @@ class ChannelsField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for pk in value:
             text = str(pk).strip()
-            if not text.isdigit() or int(text) > MAX_ID:
+            if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:  # "²".isdigit() is true
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
                 )
