@@ -70,9 +70,16 @@ class _Update:
 def _parse(raw: dict, *, where: str) -> _Update:
     if not isinstance(raw, dict):
         raise ShippingError(_("%(where)s: an event must be an object.") % {"where": where})
+    fields = ("tracking_number", "status", "occurred_at", "external_id", "place", "description")
+    if any("\x00" in str(raw.get(name) or "") for name in fields):
+        # Nothing a carrier means, and PostgreSQL can neither store nor compare text holding one.
+        raise ShippingError(_("%(where)s: a value holds a NUL byte.") % {"where": where})
     number = str(raw.get("tracking_number") or "").strip().upper().replace(" ", "")
     status = str(raw.get("status") or "").strip().lower()
-    occurred = parse_datetime(str(raw.get("occurred_at") or "").strip())
+    try:
+        occurred = parse_datetime(str(raw.get("occurred_at") or "").strip())
+    except ValueError:  # shaped like ISO 8601 but no real time ("2026-13-45T99:99")
+        occurred = None
     if not number:
         raise ShippingError(_("%(where)s: the tracking number is missing.") % {"where": where})
     if status not in CARRIER_STATUSES:
