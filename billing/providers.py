@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 
 REPLAY_WINDOW_SECONDS = 300
+MAX_PAYMENT_ID = 100  # Payment.provider_payment_id
+MAX_AMOUNT = Decimal("1e10")  # Payment.amount: 12 digits, 2 of them cents
 
 
 class WebhookRejected(Exception):
@@ -75,6 +77,13 @@ class SignedWebhookProvider:
             raise WebhookRejected(400, "malformed payment message") from None
         if not payment.payment_id or not payment.order_number:
             raise WebhookRejected(400, "payment id and order are required")
+        # What the payments table can hold: a NUL byte or a longer id is a DataError on PostgreSQL,
+        # and an amount beyond 12 digits (or 1e999999) cannot be rounded to the cent.
+        texts = (payment.payment_id, payment.order_number, payment.currency)
+        if any("\x00" in text for text in texts) or len(payment.payment_id) > MAX_PAYMENT_ID:
+            raise WebhookRejected(400, "malformed payment message")
+        if not payment.amount.is_finite() or abs(payment.amount) >= MAX_AMOUNT:
+            raise WebhookRejected(400, "amount out of range")
         return payment
 
 
