@@ -863,3 +863,88 @@ def test_the_sweep_reaches_the_forms_that_matter(world):
         "/shop/checkout/",
     ):
         assert expected in posted, f"no form posts to {expected}: {sorted(posted)}"
+
+
+# --------------------------------------------------------------------------------------------
+# Signed machine endpoints: past the signature, the body itself is garbage
+# --------------------------------------------------------------------------------------------
+
+NASTY_TEXT = ["a\x00b", "x" * 5000, "", "²", "-1", "99999999999999999999999999"]
+NASTY_NUMBERS = ["1e999999", "NaN", "-Infinity", "-1", "0", "99999999999999999999999999.99", "1e-999999", "abc"]
+NASTY_TIMES = ["0001-01-01T00:00:00", "9999-12-31T23:59:59", "2026-13-45T99:99", "a\x00b", ""]
+
+
+def _carrier_bodies(tracking_number: str) -> list[bytes]:
+    import json
+
+    def event(**overrides):
+        base = {"tracking_number": tracking_number, "status": "in_transit", "occurred_at": "2026-11-28T10:00:00"}
+        return {**base, **overrides}
+
+    events = [event(tracking_number=t) for t in NASTY_TEXT]
+    events += [event(status=t) for t in NASTY_TEXT]
+    events += [event(occurred_at=t) for t in NASTY_TIMES]
+    events += [event(external_id=t, place=t, description=t) for t in NASTY_TEXT]
+    bodies = [json.dumps({"events": [e]}).encode() for e in events]
+    bodies += [b"", b"{", b"\xff\xfe", b"[]", b'{"events": {}}', b'{"events": [1, null, "x"]}', b"1e999999"]
+    return bodies
+
+
+def _payment_bodies(order_number: str) -> list[bytes]:
+    import json
+
+    def message(**overrides):
+        base = {"id": "pay_sweep", "order": order_number, "amount": "1.00", "currency": "EUR"}
+        return json.dumps({**base, **overrides}).encode()
+
+    bodies = [message(amount=n) for n in NASTY_NUMBERS]
+    bodies += [message(id=t) for t in NASTY_TEXT] + [message(order=t) for t in NASTY_TEXT]
+    bodies += [message(currency=t) for t in NASTY_TEXT] + [message(status=t) for t in NASTY_TEXT]
+    bodies += [message(amount=1e308), message(amount=None), message(id=None, order=None)]
+    bodies += [b"", b"{", b"\xff\xfe", b"[]", b"null", b'{"id": {}, "order": [], "amount": {}}']
+    return bodies
+
+
+def test_a_carrier_webhook_signed_with_a_garbage_body_never_answers_500(world):
+    from shipping.services.tracking_updates import SIGNATURE_HEADER, sign
+
+    client = Client()
+    path = f"/shipping/webhooks/carriers/{world.carrier.code}/"
+    failures = []
+    for body in _carrier_bodies(world.delivered.shipments.first().tracking_number):
+        headers = {SIGNATURE_HEADER: sign(secret=world.carrier.secret, body=body)}
+        failures.append(_send_raw(client, path, body, headers))
+    failures = [f for f in failures if f]
+    assert not failures, "\n".join(failures)
+
+
+def test_a_payment_webhook_signed_with_a_garbage_body_never_answers_500(world, settings):
+    import time
+
+    from billing.providers import sign
+
+    settings.PAYMENT_WEBHOOK_SECRET = "sweep-secret"
+    client = Client()
+    failures = []
+    for body in _payment_bodies(world.order.number):
+        timestamp = str(int(time.time()))
+        headers = {
+            "X-Backroom-Timestamp": timestamp,
+            "X-Backroom-Signature": sign(secret="sweep-secret", timestamp=timestamp, body=body),
+        }
+        failures.append(_send_raw(client, "/billing/webhooks/webhook/", body, headers))
+    failures = [f for f in failures if f]
+    assert not failures, "\n".join(failures)
+
+
+def _send_raw(client, path: str, body: bytes, headers: dict) -> str | None:
+    label = f"POST {path} body={body[:200]!r}"
+    try:
+        with transaction.atomic():
+            response = client.post(path, data=body, content_type="application/json", headers=headers)
+            transaction.set_rollback(True)
+    except Exception as exc:  # every exception is what this test looks for
+        return f"{label} -> {type(exc).__name__}: {str(exc)[:200]} at {_where(exc)}"
+    if response.status_code >= 500:
+        return f"{label} -> {response.status_code}"
+    return None
