@@ -199,6 +199,8 @@ class StockCountImportForm(_BootstrapForm):
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise forms.ValidationError(_("The file is not UTF-8 text; save it as “CSV UTF-8”.")) from exc
+        if "\x00" in text:  # no SKU or location code holds one, and PostgreSQL cannot compare text with it
+            raise forms.ValidationError(_("This is not a CSV file (it holds binary data); save it as CSV."))
         try:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         except csv.Error:
