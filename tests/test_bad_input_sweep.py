@@ -745,7 +745,7 @@ def _post_failures(client, world: World, name: str, path: str) -> list[str]:
     forms = _forms_for(world, "post", path) or [Form("post", "", [FormField(n, "text") for n in GENERIC_POST_NAMES])]
     for number, form in enumerate(forms):
         if form.has_file():
-            failures += _file_failures(client, path, form, counted=counted)
+            failures += _file_failures(client, world, path, form, counted=counted)
             continue
         names = form.names()
         for index, value in enumerate(GARBAGE):
@@ -762,12 +762,35 @@ def _post_failures(client, world: World, name: str, path: str) -> list[str]:
     return [f for f in failures if f]
 
 
-def _file_failures(client, path: str, form: Form, *, counted: bool) -> list[str]:
+def _garbage_files(world: World) -> list[bytes]:
+    """Files each upload form gets: unreadable ones, and each import's own columns with bad values."""
+    from shipping.services.order_import import COLUMNS
+
+    sku, location = world.variant.sku, world.variant.stock_levels.first().location.code
+    stock = ["sku,location,counted", f"{sku},{location},99999999999999999999", f"{sku},{location},-1"]
+    stock += [f"{sku}\x00,{location},1", f"{sku},{location},²", f"{sku},{location},1e309"]
+    tracking = ["tracking_number,status,occurred_at,external_id,place,description"]
+    tracking += ["JD0001,in_transit,2026-13-45T99:99,,,", "JD0001,in_transit,2026-11-28T10:00,a\x00b,a\x00b,a\x00b"]
+    tracking += ["JD0001,in_transit,0001-01-01T00:00,,,", "JD0001,in_transit,9999-12-31T23:59," + "x" * 3000 + ",,"]
+    row = {"external_reference": "S-1", "channel": "phone", "email": "ada@example.com", "name": "Ada"}
+    row |= {"line1": "Weg 1", "city": "Berlin", "postal_code": "10115", "country": "DE", "sku": sku}
+    orders = [",".join(COLUMNS)]
+    for column, value in [("quantity", "99999999999999999999"), ("quantity", "-1"), ("quantity", "²")] + [
+        (column, value) for column in ("name", "email", "sku", "external_reference") for value in ("a\x00b", "x" * 3000)
+    ]:
+        orders.append(",".join({**row, "quantity": "1", column: value}.get(c, "") for c in COLUMNS))
+    valid = ",".join({**row, "quantity": "1"}.get(c, "") for c in COLUMNS)
+    long_orders = [orders[0], *[valid.replace("S-1", f"S-{n}") for n in range(100)], orders[-1].replace("x", "\x00")]
+    return [("\n".join(lines) + "\n").encode() for lines in (stock, tracking, orders, long_orders)]
+
+
+def _file_failures(client, world: World, path: str, form: Form, *, counted: bool) -> list[str]:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     files = [f.name for f in form.fields if f.kind == "file"]
     others = [(n, v) for n, v in form.defaults() if n not in files]
     contents = [
+        *_garbage_files(world),
         b"",
         b"\xff\xfe\x00\x00garbage\x00",
         b"a,b,c\n" + b"\x00" * 100 + b"\n",
