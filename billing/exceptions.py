@@ -17,5 +17,9 @@ class RefundRefused(BillingError):
     pass
 
 
+class RefundAboveLimit(RefundRefused):
+    """A refund above the staff limit by someone without the permission: refused, and put on record."""
+
+
 class InvoiceRefused(BillingError):
     """The invoice cannot be issued (missing store details, nothing to invoice…)."""

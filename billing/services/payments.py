@@ -12,11 +12,11 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from billing.exceptions import BillingError, PaymentRefused, RefundRefused
+from billing.exceptions import BillingError, PaymentRefused, RefundAboveLimit, RefundRefused
 from billing.models import Invoice, Payment, PaymentKind, PaymentMethod, PaymentStatus
 from catalog.models import StoreSettings
 from catalog.money import ZERO, quantize
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderEvent, OrderStatus
 from orders.models import PaymentStatus as OrderPaymentStatus
 from orders.services import review_order_risk, sync_payment_status
 
@@ -156,14 +156,39 @@ def _issue_quietly(*, order: Order, by) -> None:
         logging.getLogger(__name__).warning("Invoice for order %s not issued: %s", order.number, exc.message)
 
 
-@transaction.atomic
 def refund_payment(*, order: Order, amount: Decimal, reason: str, by, method: str | None = None) -> Payment:
     """Give money back (full or partial, with a reason) and issue the credit note.
 
     Staff may refund up to the store's limit; above it only a user holding
-    ``billing.refund_above_limit`` (the Owner). The refund goes back by the method of the
-    latest payment unless another is named.
+    ``billing.refund_above_limit`` (the Owner). Such an attempt is refused and put on record:
+    a note on the order's timeline (who, how much, why refused) and a warning in the log, both
+    written after the refused transaction has rolled back. The refund goes back by the method
+    of the latest payment unless another is named.
     """
+    try:
+        return _refund_payment(order=order, amount=amount, reason=reason, by=by, method=method)
+    except RefundAboveLimit as exc:
+        _record_refused_refund(order=order, amount=amount, reason=reason, by=by, refusal=exc.message)
+        raise
+
+
+def _record_refused_refund(*, order: Order, amount, reason: str, by, refusal: str) -> None:
+    import logging
+
+    message = _("Refund of %(amount)s %(currency)s refused: %(refusal)s (reason given: %(reason)s)") % {
+        "amount": amount,
+        "currency": order.currency,
+        "refusal": refusal,
+        "reason": (reason or "").strip(),
+    }
+    OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.NOTE, by=by, message=message)
+    logging.getLogger(__name__).warning(
+        "Refund of %s %s on order %s by %s refused: %s", amount, order.currency, order.number, by, refusal
+    )
+
+
+@transaction.atomic
+def _refund_payment(*, order: Order, amount: Decimal, reason: str, by, method: str | None) -> Payment:
     order = Order.objects.select_for_update().get(pk=order.pk)
     amount = _amount(amount, field_label=_("The refund"), error=RefundRefused)
     reason = (reason or "").strip()
@@ -179,7 +204,7 @@ def refund_payment(*, order: Order, amount: Decimal, reason: str, by, method: st
         )
     limit = StoreSettings.load().staff_refund_limit
     if amount > limit and not (by is not None and by.has_perm("billing.refund_above_limit")):
-        raise RefundRefused(
+        raise RefundAboveLimit(
             _("Refunds above %(limit)s %(currency)s need the Owner.") % {"limit": limit, "currency": order.currency}
         )
     if method is None:
