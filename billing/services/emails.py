@@ -9,7 +9,6 @@ went (the broker was down when the task was published after commit).
 """
 
 import datetime
-from functools import partial
 from smtplib import SMTPException
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from billing.exceptions import BillingError
 from billing.models import Invoice
 from billing.services.documents import render_invoice_pdf
+from catalog.after_commit import on_commit_or_log
 from orders.models import OrderEvent
 
 # After this long without a send, a queued e-mail is considered lost and re-enqueued.
@@ -106,7 +106,7 @@ def resend_invoice_email(*, invoice: Invoice, by=None) -> Invoice:
         by=by,
         message=_("%(number)s queued to be e-mailed again.") % {"number": invoice.number},
     )
-    transaction.on_commit(partial(send_invoice_email_task.delay, invoice_id=invoice.pk))
+    on_commit_or_log(send_invoice_email_task.delay, invoice_id=invoice.pk)  # else the beat re-sends it
     return invoice
 
 

@@ -8,7 +8,6 @@ duplicate (never MAX()+1, never a database sequence, which skips on rollback).
 
 import datetime
 from decimal import Decimal
-from functools import partial
 
 from django.db import transaction
 from django.db.models import F, Sum, Value
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from billing.exceptions import InvoiceRefused
 from billing.models import Invoice, InvoiceSequence, InvoiceStatus
 from billing.services.facturx import einvoice_missing_fields
+from catalog.after_commit import on_commit_or_log
 from catalog.models import StoreSettings
 from catalog.money import HUNDRED, ZERO, quantize, vat_breakdown
 from orders.models import Order, OrderEvent, OrderStatus
@@ -150,14 +150,19 @@ def invoice_figures(order: Order, lines) -> dict:
 
 
 def _enqueue_delivery(invoice: Invoice) -> None:
-    """After commit: e-mail the PDF when there is an address (the task renders it), else render it."""
+    """After commit: e-mail the PDF when there is an address (the task renders it), else render it.
+
+    A broker that cannot be reached at commit (Redis restarting) must not turn the committed
+    payment or order into an error page: the publish is logged and lost, and nothing else is.
+    ``email_queued_at`` is in the database, so the beat task re-sends the e-mail, and a PDF not
+    rendered yet is rendered when it is first asked for."""
     from billing.tasks import render_invoice_pdf as render_invoice_pdf_task
     from billing.tasks import send_invoice_email as send_invoice_email_task
 
     if invoice.order.email:
-        transaction.on_commit(partial(send_invoice_email_task.delay, invoice_id=invoice.pk))
+        on_commit_or_log(send_invoice_email_task.delay, invoice_id=invoice.pk)
     else:
-        transaction.on_commit(partial(render_invoice_pdf_task.delay, invoice_id=invoice.pk))
+        on_commit_or_log(render_invoice_pdf_task.delay, invoice_id=invoice.pk)
 
 
 def _create(

@@ -22,7 +22,6 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -31,6 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.after_commit import on_commit_or_log
 from catalog.webhooks.models import (
     TEST_EVENT,
     DeliveryStatus,
@@ -105,6 +105,8 @@ def rotate_webhook_secret(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
 # Emitting
 # ------------------------------------------------------------------------------
 def _enqueue(delivery_ids: list[int]) -> None:
+    """After commit (``on_commit_or_log``): a broker down then must not fail the caller's committed
+    work; the deliveries stay due in the database and the beat task sends them."""
     from catalog.tasks import send_webhook_delivery as send_webhook_delivery_task
 
     for delivery_id in delivery_ids:
@@ -141,7 +143,7 @@ def emit_webhook_event(
         )
         for pk in endpoint_ids
     )
-    transaction.on_commit(partial(_enqueue, [d.pk for d in deliveries]))
+    on_commit_or_log(_enqueue, [d.pk for d in deliveries])
     return deliveries
 
 
@@ -156,7 +158,7 @@ def send_test_webhook(*, endpoint: WebhookEndpoint, by=None) -> WebhookDelivery:
         created_at=now,
         next_attempt_at=now,
     )
-    transaction.on_commit(partial(_enqueue, [delivery.pk]))
+    on_commit_or_log(_enqueue, [delivery.pk])
     return delivery
 
 
@@ -172,7 +174,7 @@ def redeliver_webhook(*, delivery: WebhookDelivery, by=None) -> WebhookDelivery:
         created_at=now,
         next_attempt_at=now,
     )
-    transaction.on_commit(partial(_enqueue, [copy.pk]))
+    on_commit_or_log(_enqueue, [copy.pk])
     return copy
 
 
