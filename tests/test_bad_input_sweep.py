@@ -679,13 +679,25 @@ def _where(exc: BaseException) -> str:
 
 
 def _send(
-    client, method: str, path: str, *, query="", body=None, multipart=False, htmx=False, counted=False, statuses=None
+    client,
+    method: str,
+    path: str,
+    *,
+    query="",
+    body=None,
+    multipart=False,
+    htmx=False,
+    counted=False,
+    statuses=None,
+    field=None,
 ):
     """One request in a savepoint that is rolled back; a failure as text, or None."""
     url = f"{path}?{query}" if query else path
     headers = {"HX-Request": "true"} if htmx else {}
     shown = body if isinstance(body, bytes) else repr(sorted(body)).encode() if body else b""
     label = f"{method} {url[:200]}" + (f" body={shown[:200]!r}" if shown else "")
+    if field:
+        label += f" [{field[0]}={field[1][:40]}]"
     try:
         with transaction.atomic():
             before = _main_counts() if counted else None
@@ -756,10 +768,18 @@ def _post_failures(client, world: World, name: str, path: str) -> list[str]:
             continue
         defaults = [(n, quote(v, safe="")) for n, v in form.defaults()]
         kinds = {f.name: _field_kind(f) for f in form.fields}
+        # Where the garbage can be no valid answer, the whole form must be refused and nothing change:
+        # numbers and choices. Not text (garbage may be a fine note), a date (9999-12-31 may be a
+        # fine end), a checkbox (any value ticks it) or a hidden field (the test client skips CSRF).
+        typed = {f.name for f in form.fields if f.kind in ("select", "radio") or _field_kind(f) == "number"}
         for target in names:
             for index, value in enumerate(ONE_FIELD_GARBAGE[kinds[target]]):
                 body = [(n, v) for n, v in defaults if n != target] + [(target, value)]
-                failures.append(_send(client, "POST", path, body=_encode(body), htmx=bool((index + number) % 2)))
+                htmx = bool((index + number) % 2)
+                strict = counted and target in typed
+                failures.append(
+                    _send(client, "POST", path, body=_encode(body), htmx=htmx, counted=strict, field=(target, value))
+                )
     return [f for f in failures if f]
 
 
