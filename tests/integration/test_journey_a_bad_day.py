@@ -6,7 +6,8 @@
 - The SMTP server is down for ten minutes: the invoice e-mails fail, and go out once each
   when it is back (the beat task that re-sends overdue invoice e-mails).
 - Redis restarts: the broker refuses the publish at commit; the payment stands, the clerk
-  sees it recorded, and the invoice e-mail goes out once Redis is back.
+  sees it recorded, and the invoice e-mail goes out once Redis is back. The cache refuses
+  every call: the customer still follows her order on the tracking page.
 - Someone guesses tracking codes: nothing found, then rate-limited.
 - A Staff member tries a refund above their limit: refused with the reason, and put on
   record (a note on the order's timeline and a warning in the log).
@@ -20,6 +21,7 @@ import logging
 import secrets
 import socket
 import threading
+from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from email import message_from_bytes
 from functools import partial
@@ -28,11 +30,12 @@ from unittest.mock import patch
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from kombu.exceptions import OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from billing.models import Invoice
 from billing.tasks import resend_overdue_invoice_emails, send_invoice_email
@@ -390,6 +393,42 @@ def test_a_payment_taken_while_the_broker_is_down_stands_and_its_invoice_email_f
     assert message.attachments[0][0] == f"{invoice.number}.pdf"
     invoice.refresh_from_db()
     assert invoice.email_state == "sent"
+
+
+@contextmanager
+def _cache_down():
+    """Redis restarting, as the cache sees it: every call is refused."""
+    backend = caches["default"]
+    refused = RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    with ExitStack() as stack:
+        for name in ("add", "get", "set", "incr", "delete", "get_many", "set_many", "delete_many"):
+            stack.enter_context(patch.object(backend, name, side_effect=refused))
+        yield
+
+
+@pytest.mark.django_db
+def test_while_redis_restarts_the_customer_still_follows_her_order(caplog):
+    order = _customer_order(email="ada@example.com", name="Ada")
+    with _cache_down(), caplog.at_level(logging.WARNING, logger="shipping.throttle"):
+        page = Client().get(f"/track/{order.tracking_code}/")
+    assert page.status_code == 200 and order.number in page.content.decode()
+    assert "Cache unreachable; track requests not counted or limited." in caplog.text
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    strict=True,
+    raises=RedisConnectionError,
+    reason="The new-order page spends its one-time token with cache.add before placing: with Redis "
+    "restarting that raises and the clerk gets a 500 (nothing is placed). The fix belongs to "
+    "orders/views/order_entry.py (owned by another helper now).",
+)
+def test_while_redis_restarts_a_phone_order_can_still_be_placed(phone_desk):
+    form = _phone_order_form(phone_desk)
+    with _cache_down():
+        answer = form.submit(phone_desk["clerk"], ("action", "place"))
+    assert answer.status_code == 302, page_errors(answer)
+    assert Order.objects.count() == 1
 
 
 # --- someone guesses tracking codes -------------------------------------------------------------
