@@ -121,13 +121,29 @@ def payment_change_view(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+def _asked_amount(value, refundable: Decimal) -> Decimal:
+    """The amount a link proposes (a return's value), never more than can be refunded; else all of it."""
+    try:
+        amount = Decimal(value or "").quantize(Decimal("0.01"))
+        return min(amount, refundable) if amount > 0 else refundable
+    except ArithmeticError:  # not a number, NaN, infinite, too large
+        return refundable
+
+
+def _asked_reason(request: HttpRequest) -> str:
+    return (request.GET.get("reason") or "").replace("\x00", "").strip()[:200]
+
+
 @login_required
 @permission_required(TAKE_PAYMENT, raise_exception=True)
 def refund_new_view(request: HttpRequest, number: str) -> HttpResponse:
-    """Two steps: the form, then a confirmation page that posts the same values with ``confirm``."""
+    """Two steps: the form, then a confirmation page that posts the same values with ``confirm``.
+
+    A return's page links here with its value and reason (``?amount=…&reason=…``) as the proposal."""
     order = _order_or_404(number)
     refundable = refundable_amount(order=order)
-    form = RefundForm(request.POST or None, initial={"amount": refundable})
+    initial = {"amount": _asked_amount(request.GET.get("amount"), refundable), "reason": _asked_reason(request)}
+    form = RefundForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if "confirm" not in request.POST:

@@ -404,6 +404,9 @@ def _render_return(request: HttpRequest, return_request: Return, form=None) -> H
         "form": form or ReceiveReturnForm(),
         "can_receive": return_request.status == ReturnStatus.REQUESTED,
         "refund_amount": suggested_refund_amount(return_request=return_request),
+        # what the refund form is opened with: the return's value and why it came back
+        "refund_reason": _("Return %(id)s: %(reason)s")
+        % {"id": return_request.pk, "reason": return_request.get_reason_display()},
     }
     return render(request, "shipping/return_detail.html", context)
 

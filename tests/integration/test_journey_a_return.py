@@ -153,14 +153,15 @@ def test_a_damaged_item_comes_back_is_refunded_credited_and_exported(delivered, 
         (back,) = StockMovement.objects.filter(kind=StockMovement.Kind.RETURN)
         assert (back.variant, back.location, back.quantity, back.order_line) == (lamp, damaged, 1, lamp_line)
 
-        # -- the refund: the lamp's price, reviewed, then confirmed
+        # -- the refund: the return's page proposes the lamp's price and why; reviewed, then confirmed
         detail = staff.get(response["Location"]).content.decode()
-        refund_url = re.search(r'href="([^"]+/refunds/new/)"', detail).group(1)
-        refund_page = staff.get(refund_url)
+        refund_url = re.search(r'href="([^"]+/refunds/new/[^"]*)"[^>]*>Start a refund', detail).group(1)
+        refund_page = staff.get(refund_url.replace("&amp;", "&"))
+        assert "Up to €93.89 can be refunded." in refund_page.content.decode()
         form = page_form(refund_page, has="amount")
-        assert form["amount"] == str(TOTAL)  # up to everything paid may be refunded
-        form["amount"] = str(LAMP_GROSS)
-        form["reason"] = f"Lamp arrived broken (return {return_request.pk})"
+        assert form["amount"] == str(LAMP_GROSS)  # the return's value, not all that was paid
+        assert form["reason"] == f"Return {return_request.pk}: Arrived damaged"
+        form["reason"] += " (shade cracked)"
         review = form.submit(staff)
         assert review.status_code == 200 and "Refund €58.31 on order" in review.content.decode()
         with django_capture_on_commit_callbacks(execute=True):
@@ -177,6 +178,7 @@ def test_a_damaged_item_comes_back_is_refunded_credited_and_exported(delivered, 
     # -- the credit note: issued against the invoice, e-mailed as a Factur-X PDF
     credit = order.invoices.get(kind=Invoice.Kind.CREDIT_NOTE)
     assert credit.corrects == invoice
+    assert credit.snapshot["reason"] == f"Return {Return.objects.get().pk}: Arrived damaged (shade cracked)"
     assert (credit.net_amount, credit.tax_amount, credit.total_amount) == (D("49.00"), D("9.31"), LAMP_GROSS)
     assert credit.emailed_at is not None
     (message,) = [m for m in mail.outbox if credit.number in m.subject]
