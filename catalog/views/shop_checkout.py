@@ -36,7 +36,7 @@ from catalog.money import ZERO, quantize, shown_totals
 from catalog.services.discounts import check_discount_code
 from catalog.views.shop_cart import session_cart, summarise_cart
 from catalog.views.shop_common import CART_SESSION_KEY, shop_channel, shop_context
-from inventory.exceptions import InventoryError
+from inventory.exceptions import InsufficientStock, InventoryError
 from orders.exceptions import OrderError
 from orders.models import Cart, CartEvent, Order, OrderStatus
 from orders.services.carts import give_cart_email, place_order_from_cart, preview_cart_order, record_cart_step
@@ -215,6 +215,9 @@ def _place(request: HttpRequest, *, form: CheckoutForm, cart, channel, summary, 
     except DiscountCodeRefused as exc:
         form.add_error("discount_code", exc.message)
         return None
+    except InsufficientStock as exc:
+        form.add_error(None, _sold_out(exc, summary))
+        return None
     except (CatalogError, OrderError, InventoryError) as exc:
         form.add_error(None, exc.message)
         return None
@@ -228,6 +231,21 @@ def _place(request: HttpRequest, *, form: CheckoutForm, cart, channel, summary, 
     if data["payment"] == PaymentChoice.ONLINE:
         return redirect("shop:payment", code=order.tracking_code)
     return redirect("shop:order", code=order.tracking_code)
+
+
+def _sold_out(exc: InsufficientStock, summary) -> str:
+    """What a customer who lost the last units to someone else reads: the products by name, not
+    the SKUs of the back-office message, and what to do about it."""
+    names = {row.item.variant.sku: row.item.variant.display_name for row in summary.rows}
+    items = "; ".join(
+        _("%(item)s: %(available)s left, you asked for %(requested)s")
+        % {"item": names.get(s.sku, s.sku), "available": s.available, "requested": s.requested}
+        for s in exc.shortages
+    )
+    return _(
+        "Sorry, someone bought the last ones while you were checking out (%(items)s). "
+        "Change your cart and place the order again; nothing was charged."
+    ) % {"items": items}
 
 
 def _too_many(request: HttpRequest) -> HttpResponse | None:
