@@ -26,7 +26,7 @@ from orders.models import FulfilmentStatus, Order, OrderStatus, PaymentStatus
 from tests.billing.factories import store_with_legal_details
 from tests.billing.facturx_checks import assert_valid_facturx_pdf
 from tests.catalog.factories import ChannelFactory, ProductFactory
-from tests.integration.browser_forms import page_errors, page_form
+from tests.integration.browser_forms import PageForm, page_errors, page_form
 from tests.inventory.factories import LocationFactory, stocked_variant
 from tests.orders.factories import UserFactory
 
@@ -69,7 +69,7 @@ def shop():
     return {"counter": counter, "shelf": shelf, "warehouse": warehouse, "items": items, "clerk": clerk}
 
 
-def _ring_up(shop, **customer) -> tuple:
+def _ring_up(shop, **customer) -> PageForm:
     """The clerk's steps on the page up to "Place order"; returns the page's form, filled."""
     clerk = shop["clerk"]
     page = clerk.get(NEW_ORDER)
