@@ -7,10 +7,13 @@ as ``line_sku`` / ``line_quantity`` lists, the chosen customer as a hidden id.
 
 A double click must not place two orders: every rendering of the page carries a one-time
 token kept in the session, and placing spends it; a second post with a spent token is
-sent to the order the first one placed.
+sent to the order the first one placed (waiting a few seconds for it while the first is
+still placing, and never answered with a form that would place it again).
 """
 
+import logging
 import secrets
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -58,6 +61,12 @@ PLACED_KEY = "order_entry_placed"
 TOKENS_KEPT = 20
 SPENT_KEY_PREFIX = "order-entry-token:"
 SPENT_KEY_SECONDS = 24 * 60 * 60
+# What a spent token's cache entry holds until its order has a number.
+PLACING = "placing"
+# How long a second post waits for the first one's order before saying it is still being placed.
+TWIN_WAIT_SECONDS = 5.0
+
+logger = logging.getLogger(__name__)
 
 
 # --- the one-time token -----------------------------------------------------------------
@@ -79,16 +88,46 @@ def _spend_token(request: HttpRequest, token: str) -> bool:
     tokens = request.session.get(TOKENS_KEY, [])
     if not token or token not in tokens:
         return False
-    if not cache.add(f"{SPENT_KEY_PREFIX}{token}", 1, timeout=SPENT_KEY_SECONDS):
+    try:
+        claimed = cache.add(f"{SPENT_KEY_PREFIX}{token}", PLACING, timeout=SPENT_KEY_SECONDS)
+    except Exception:
+        # The cache (Redis) is restarting: the session alone guards the token meanwhile; a
+        # clerk must still be able to take the order on the phone.
+        logger.warning("Order entry: cache unreachable, the one-time token is checked by the session only.")
+        claimed = True
+    if not claimed:
         return False
     request.session[TOKENS_KEY] = [t for t in tokens if t != token]
     request.session.save()
     return True
 
 
+def _placed_with_token(request: HttpRequest, token: str) -> str | None:
+    """The number of the order a spent token placed; ``PLACING`` while its post is still placing.
+
+    A double click's second post usually arrives while the first is placing: it waits up to
+    ``TWIN_WAIT_SECONDS`` for the first one's number rather than answer with a form.
+    """
+    number = request.session.get(PLACED_KEY, {}).get(token)
+    if number or not token:
+        return number
+    deadline = time.monotonic() + TWIN_WAIT_SECONDS
+    while True:
+        try:
+            found = cache.get(f"{SPENT_KEY_PREFIX}{token}")
+        except Exception:
+            return None
+        if found != PLACING or time.monotonic() >= deadline:
+            return found
+        time.sleep(0.2)
+
+
 def _give_back_token(request: HttpRequest, token: str) -> None:
     """Nothing was placed: the same form may be posted again once corrected."""
-    cache.delete(f"{SPENT_KEY_PREFIX}{token}")
+    try:
+        cache.delete(f"{SPENT_KEY_PREFIX}{token}")
+    except Exception:
+        logger.warning("Order entry: cache unreachable, a refused placement's token stays spent there.")
     request.session[TOKENS_KEY] = [*request.session.get(TOKENS_KEY, []), token]
 
 
@@ -96,6 +135,10 @@ def _remember_placed(request: HttpRequest, token: str, number: str) -> None:
     placed = dict(list(request.session.get(PLACED_KEY, {}).items())[-(TOKENS_KEPT - 1) :])
     placed[token] = number
     request.session[PLACED_KEY] = placed
+    try:  # a twin post of another request waits for this
+        cache.set(f"{SPENT_KEY_PREFIX}{token}", number, timeout=SPENT_KEY_SECONDS)
+    except Exception:
+        logger.warning("Order entry: cache unreachable, order %s kept in the session only.", number)
 
 
 # --- the page's state -------------------------------------------------------------------
@@ -289,10 +332,14 @@ def _as_querydict(initial: dict, lines: list[tuple[str, int]]) -> QueryDict:
     return data
 
 
-def _render(request: HttpRequest, state: EntryState, *, draft: Order | None, status: int = 200) -> HttpResponse:
-    token = state.form.data.get("token") if state.form.is_bound else ""
-    if not token or token not in request.session.get(TOKENS_KEY, []):
-        token = _issue_token(request)
+def _render(
+    request: HttpRequest, state: EntryState, *, draft: Order | None, status: int = 200, token: str = ""
+) -> HttpResponse:
+    """The page; ``token`` keeps a spent one in the form (its order is still being placed)."""
+    if not token:
+        token = state.form.data.get("token") if state.form.is_bound else ""
+        if not token or token not in request.session.get(TOKENS_KEY, []):
+            token = _issue_token(request)
     return render(
         request,
         "orders/order_new.html",
@@ -392,7 +439,13 @@ def _finish(request: HttpRequest, state: EntryState, *, draft: Order | None, act
 
     token = request.POST.get("token", "")
     if not _spend_token(request, token):
-        number = request.session.get(PLACED_KEY, {}).get(token)
+        number = _placed_with_token(request, token)
+        if number == PLACING:
+            # Keep the spent token: posting this page again leads to the order, never to a second one.
+            state.errors.append(
+                _("This order is still being placed (a second click?). It will be in the order list in a moment.")
+            )
+            return _render(request, state, draft=draft, status=409, token=token)
         if number:
             messages.info(request, _("Order %(number)s was placed already.") % {"number": number})
             return _done(request, reverse("orders:order-detail", kwargs={"number": number}))

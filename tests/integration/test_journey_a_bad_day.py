@@ -261,13 +261,6 @@ def test_a_second_click_while_the_first_is_placing_places_nothing_more(phone_des
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="The answer to the second click (the one the browser shows) is a 409 saying 'This form was already "
-    "used or has expired; check it and place the order again.' with the form and a fresh token: the clerk does "
-    "as told and a second order is placed. The fix belongs to orders/views/order_entry.py (owned by another "
-    "helper now): while the token's placement runs, answer with the order being placed, not an invitation.",
-)
 def test_the_clerk_who_double_clicked_is_not_invited_to_place_the_order_again(phone_desk):
     clerk = phone_desk["clerk"]
     _first, second = _second_click_while_the_first_is_placing(phone_desk)
@@ -418,13 +411,6 @@ def test_while_redis_restarts_the_customer_still_follows_her_order(caplog):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    raises=RedisConnectionError,
-    reason="The new-order page spends its one-time token with cache.add before placing: with Redis "
-    "restarting that raises and the clerk gets a 500 (nothing is placed). The fix belongs to "
-    "orders/views/order_entry.py (owned by another helper now).",
-)
 def test_while_redis_restarts_a_phone_order_can_still_be_placed(phone_desk):
     form = _phone_order_form(phone_desk)
     with _cache_down():
