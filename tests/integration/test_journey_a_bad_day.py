@@ -2,7 +2,8 @@
 
 - Two customers race for the last lamp: one gets it, the other is told at checkout (the real
   race runs on PostgreSQL, two threads posting at the same moment: marked ``services``).
-- A Staff member double-clicks Place order: one order.
+- A Staff member double-clicks Place order: one order, and the second click's answer leads
+  to it (on PostgreSQL, the second post arriving while the first is still placing).
 - The SMTP server is down for ten minutes: the invoice e-mails fail, and go out once each
   when it is back (the beat task that re-sends overdue invoice e-mails).
 - Redis restarts: the broker refuses the publish at commit; the payment stands, the clerk
@@ -215,20 +216,25 @@ def test_a_double_click_on_place_order_places_one_order(phone_desk):
     assert StockLevel.objects.get(variant=phone_desk["lamp"]).reserved == 1
 
 
-def _second_click_while_the_first_is_placing(desk):
-    """The second click arrives while the first is still placing (held there until it is answered)."""
+def _second_click_while_the_first_is_placing(desk, *, first_done: str, twin_wait: float | None = None):
+    """The second click arrives while the first post is still placing.
+
+    ``first_done="soon"``: the first finishes a moment after the second arrived (a double
+    click); ``"after"``: only once the second has been answered (a placement slower than the
+    second post's wait, ``twin_wait`` seconds).
+    """
     from orders.views import order_entry
 
     clerk = desk["clerk"]
     form = _phone_order_form(desk)
     twin = Client()
     twin.cookies = clerk.cookies  # the same browser: the same session
-    placing, answered = threading.Event(), threading.Event()
+    placing, release = threading.Event(), threading.Event()
     real = order_entry.place_order_and_invoice_on_terms
 
     def slow_place(**kwargs):
         placing.set()
-        answered.wait(timeout=30)
+        release.wait(timeout=30)
         return real(**kwargs)
 
     first: dict = {}
@@ -239,36 +245,49 @@ def _second_click_while_the_first_is_placing(desk):
         finally:
             connection.close()
 
-    with patch.object(order_entry, "place_order_and_invoice_on_terms", slow_place):
+    wait = order_entry.TWIN_WAIT_SECONDS if twin_wait is None else twin_wait
+    with (
+        patch.object(order_entry, "place_order_and_invoice_on_terms", slow_place),
+        patch.object(order_entry, "TWIN_WAIT_SECONDS", wait),
+    ):
         thread = threading.Thread(target=click)
         thread.start()
         assert placing.wait(timeout=30)
+        if first_done == "soon":
+            threading.Timer(0.3, release.set).start()
         second = form.submit(twin, ("action", "place"))
-        answered.set()
+        release.set()
         thread.join(timeout=60)
     return first["response"], second
 
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_a_second_click_while_the_first_is_placing_places_nothing_more(phone_desk):
-    first, second = _second_click_while_the_first_is_placing(phone_desk)
+def test_a_double_click_while_the_first_is_placing_leads_to_the_one_order(phone_desk):
+    clerk = phone_desk["clerk"]
+    first, second = _second_click_while_the_first_is_placing(phone_desk, first_done="soon")
     assert first.status_code == 302, page_errors(first)
-    assert second.status_code in (302, 409)
-    assert Order.objects.count() == 1
+    (order,) = Order.objects.all()
+    # the second answer (the one the browser shows) waited for the first one's order
+    assert second.status_code == 302, page_errors(second)
+    assert first["Location"] == second["Location"] == f"/orders/{order.number}/"
+    assert f"Order {order.number} was placed already." in clerk.get(second["Location"]).content.decode()
     assert StockLevel.objects.get(variant=phone_desk["lamp"]).reserved == 1
 
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_the_clerk_who_double_clicked_is_not_invited_to_place_the_order_again(phone_desk):
+def test_a_second_click_answered_before_the_first_is_placed_never_places_it_again(phone_desk):
     clerk = phone_desk["clerk"]
-    _first, second = _second_click_while_the_first_is_placing(phone_desk)
-    shown = second.content.decode()
-    assert "place the order again" not in shown
-    if second.status_code == 409:  # the clerk does what the page says
-        page_form(second, form_id="order-entry-form").submit(clerk, ("action", "place"))
-    assert Order.objects.count() == 1
+    _first, second = _second_click_while_the_first_is_placing(phone_desk, first_done="after", twin_wait=0.4)
+    assert second.status_code == 409
+    shown = page_errors(second)
+    assert "This order is still being placed" in shown and "place the order again" not in shown, shown
+    # the clerk presses Place order again on that page: it leads to the order, not to a second one
+    again = page_form(second, form_id="order-entry-form").submit(clerk, ("action", "place"))
+    (order,) = Order.objects.all()
+    assert again.status_code == 302 and again["Location"] == f"/orders/{order.number}/", page_errors(again)
+    assert StockLevel.objects.get(variant=phone_desk["lamp"]).reserved == 1
 
 
 # --- the SMTP server is down for ten minutes -----------------------------------------------------
