@@ -243,11 +243,19 @@ def _price(state: EntryState) -> None:
     delivery = cleaned.get("delivery") or OrderEntryForm.DELIVERY_SHIP
     method = cleaned.get("shipping_method") if delivery == OrderEntryForm.DELIVERY_SHIP else None
     pickup = cleaned.get("pickup_location") if delivery == OrderEntryForm.DELIVERY_PICKUP else None
+    new_customer = form.new_customer() if state.customer is None else None
+    contact = {}
+    if delivery == OrderEntryForm.DELIVERY_COUNTER and new_customer and not _named(new_customer):
+        # A walk-in who gives only an address for the receipt: nobody asks their name, and
+        # no customer record is made for them; the order keeps the address for the invoice.
+        contact = {"email": new_customer["email"].strip().lower(), "phone": new_customer["phone"].strip()}
+        new_customer = None
     entry = OrderEntry(
         channel=channel,
         lines=inputs,
         customer=state.customer,
-        new_customer=form.new_customer() if state.customer is None else None,
+        new_customer=new_customer,
+        **contact,
         shipping_address=form.address() if delivery == OrderEntryForm.DELIVERY_SHIP else {},
         shipping_method=method,
         pickup_location=pickup,
@@ -319,6 +327,10 @@ def _initial_from_draft(draft: Order) -> tuple[dict, list[tuple[str, int]]]:
         "draft": draft.pk,
     }
     return initial, [(line.sku, line.quantity) for line in draft.lines.all()]
+
+
+def _named(new_customer: dict) -> bool:
+    return any(new_customer[key].strip() for key in ("first_name", "last_name", "company_name"))
 
 
 def _as_querydict(initial: dict, lines: list[tuple[str, int]]) -> QueryDict:

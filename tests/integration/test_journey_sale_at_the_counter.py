@@ -194,12 +194,6 @@ def test_a_walk_in_who_gives_an_email_gets_the_invoice_pdf(shop, django_capture_
     assert len([m for m in mail.outbox if invoice.number in m.subject]) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The new-order page creates a customer from what is typed, and create_customer refuses an e-mail "
-    'without a name ("Give the customer a name or a company."): a walk-in cannot just give an address for the '
-    "invoice. The fix belongs to orders/services/drafts.py or the order-entry view, owned by another helper now.",
-)
 def test_a_walk_in_who_gives_only_an_email_gets_the_invoice_pdf(shop, django_capture_on_commit_callbacks):
     """Nobody asks a walk-in for their name to e-mail a receipt: the address alone should do."""
     clerk = shop["clerk"]
@@ -208,7 +202,7 @@ def test_a_walk_in_who_gives_only_an_email_gets_the_invoice_pdf(shop, django_cap
         response = form.submit(clerk, ("action", "place"))
     assert response.status_code == 302, page_errors(response)
     order = Order.objects.get()
-    assert order.email == "walkin@example.com"
+    assert (order.email, order.customer) == ("walkin@example.com", None)  # no customer record for a walk-in
     (invoice,) = order.invoices.all()
     (message,) = [m for m in mail.outbox if invoice.number in m.subject]
     assert message.to == ["walkin@example.com"]
