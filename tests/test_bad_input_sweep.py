@@ -473,7 +473,6 @@ def _visitor(world: World) -> Client:
 # a form (or every query parameter) at once.
 GARBAGE = [
     "x" * 5000,
-    "-1",
     "0",
     "99999999999999999999999999",
     "1e309",
@@ -583,8 +582,8 @@ QUERY_PAGES = ("export", "search", "report", "products", "customers", "pick-list
 # Each field in turn, the others as the page filled them in: values by what the field takes.
 NUMBER_HINTS = ("amount", "quantity", "qty", "price", "value", "percent", "limit", "days", "weight", "count")
 ONE_FIELD_GARBAGE = {
-    # 1e309 is a finite Decimal no cent fits; 0.001 is less than a cent (0 is often a fine answer: not here).
-    "number": ["-1", "0.001", "99999999999999999999999999", "1e309"],
+    # 1e309 is a finite Decimal no cent fits (0 is often a fine answer: it is in GARBAGE, not here).
+    "number": ["-1", "99999999999999999999999999", "1e309"],
     "date": ["2026-13-45", "9999-12-31"],
     "choice": ["99999999999999999999999999", "a%00b", "%C2%B2"],
     "text": ["y" * 3000, "a%00b"],
@@ -748,7 +747,7 @@ def _get_failures(client, world: World, name: str, path: str) -> list[str]:
     names = list(QUERY_NAMES)
     for form in _forms_for(world, "get", path):
         names += [n for n in form.names() if n not in names]
-    queries = ["&".join(f"{quote(n, safe='')}={g}" for n in names) for g in GARBAGE]
+    queries = ["&".join(f"{quote(n, safe='')}={g}" for n in names) for g in [*GARBAGE, "-1"]]
     if _forms_for(world, "get", path) or any(word in name for word in QUERY_PAGES):
         queries += SINGLE_QUERIES
     statuses = {}
@@ -789,7 +788,7 @@ def _post_failures(client, world: World, name: str, path: str) -> list[str]:
         shapes = set()
         for target in names:
             shape = re.sub(r"\d+", "N", target)  # one of a formset's rows (lines-0-…, lines-1-…) stands for all
-            if shape in shapes:
+            if shape in shapes or target == "csrfmiddlewaretoken":  # the test client does not check it
                 continue
             shapes.add(shape)
             for index, value in enumerate(ONE_FIELD_GARBAGE[kinds[target]]):
