@@ -9,14 +9,22 @@ carts, codes, webhooks, imports, jobs) is built once for the module inside a tra
 that is rolled back at the end; every request then runs in a savepoint that is rolled back
 too, so each garbage request meets the same state and nothing leaks between tests.
 
-- GET: every pattern with garbage query strings (paging, sorting, choices, dates, totals,
-  a 5,000-character search, NUL bytes, invalid UTF-8, repeated parameters), plus garbage
-  in every field of the page's own filter forms.
-- POST: an empty body, every field of the forms that post there filled with each garbage
-  value, and each field in turn made garbage with the others as the page filled them in.
-  An empty or all-garbage POST must not add or remove a row of the main tables.
+The forms are not listed here: every page is opened once and its HTML read (``_crawl``), so
+each POST target gets the fields of the forms that post to it, as the page filled them in.
 
-The API under ``/api/`` is fuzzed by schemathesis (``tests/api/test_fuzz.py``) and skipped here.
+- GET: every pattern with garbage query strings (paging, sorting, choices, dates at the
+  calendar's edges, totals, a 5,000-character search, NUL bytes, invalid UTF-8, "²",
+  repeated parameters), plus garbage in every field of the page's own filter forms.
+- POST: an empty body; every field of the forms that post there filled with each garbage
+  value; each field in turn made garbage with the others valid; the valid form with garbage
+  in the query string; upload forms with unreadable files and with each import's own columns
+  holding bad values. An empty or all-garbage POST, or one whose number or choice field is
+  garbage, must not add or remove a row of the main tables.
+- The carrier and payment webhooks, correctly signed, with garbage JSON bodies.
+
+The API under ``/api/`` is fuzzed by schemathesis (``tests/api/test_fuzz.py``) and skipped
+here, as is Django's admin. On PostgreSQL (``DATABASE_URL=postgres://…``) the same sweep
+also meets what only PostgreSQL refuses: NUL bytes in text, numbers beyond a column.
 """
 
 from __future__ import annotations
