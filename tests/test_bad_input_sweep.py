@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -299,22 +300,15 @@ def world(_settings, django_db_setup, django_db_blocker):
 STUB_PDF = b"%PDF-1.4\n% sweep stub\n%%EOF\n"
 
 
-class _no_side_effects:
-    """No PDF rendering (slow, and not what is tested here), no webhook or carrier sending."""
-
-    def __enter__(self):
-        self._patches = [
-            patch("billing.services.documents.html_to_pdf", lambda *a, **k: STUB_PDF),
-            patch("shipping.services.documents.html_to_pdf", lambda *a, **k: STUB_PDF),
-            patch("catalog.webhooks.services._enqueue", lambda ids: None),
-        ]
-        for p in self._patches:
-            p.start()
-        return self
-
-    def __exit__(self, *exc):
-        for p in reversed(self._patches):
-            p.stop()
+@contextmanager
+def _no_side_effects():
+    """No PDF rendering (slow, and not what is tested here), no webhook sending."""
+    with (
+        patch("billing.services.documents.html_to_pdf", lambda *a, **k: STUB_PDF),
+        patch("shipping.services.documents.html_to_pdf", lambda *a, **k: STUB_PDF),
+        patch("catalog.webhooks.services._enqueue", lambda ids: None),
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)
