@@ -194,6 +194,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "orders.tasks.send_cart_reminders",
         "schedule": crontab(minute="*/5"),
     },
+    # https://crontab.guru/#*/5_*_*_*_* — "At every 5th minute": order e-mails due but never sent (broker down at commit).
+    "orders-send-due-order-emails": {
+        "task": "orders.tasks.send_due_order_emails",
+        "schedule": crontab(minute="*/5"),
+    },
     # https://crontab.guru/#*/10_*_*_*_* — "At every 10th minute": the dashboard's closed days summed into the cache.
     "orders-warm-dashboard": {
         "task": "orders.tasks.warm_dashboard",

@@ -10,6 +10,14 @@ def send_order_email(order_id: int, kind: str) -> bool:
     return send(order_id=order_id, kind=kind)
 
 
+@shared_task
+def send_due_order_emails() -> int:
+    """Beat: publish again the order e-mails due but never sent (the broker was down at commit)."""
+    from orders.services.emails import send_due_order_emails as send_due
+
+    return send_due()
+
+
 @shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=5)
 def send_cart_alert(cart_id: int) -> bool:
     from orders.services import send_cart_alert as send

@@ -109,3 +109,14 @@ def _eager_celery(request):
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
+def private_cache(settings):
+    """A cache of the test's own (local memory), for code that keeps marks in the cache (the
+    beat's ``republish``): the shared cache outlives the rows, and pks come round again."""
+    import uuid
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+    }

@@ -16,7 +16,6 @@ For the storefront pages (web layer):
 
 import uuid
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,6 +28,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.after_commit import on_commit_or_log
 from catalog.models import Channel, DiscountCode, StoreSettings, Variant
 from catalog.money import ZERO
 from catalog.services import create_incentive_code
@@ -147,7 +147,8 @@ def _maybe_alert_owner(cart: Cart) -> None:
     threshold = StoreSettings.load().cart_alert_above
     if threshold is None or cart_value(cart=cart) <= threshold:
         return
-    transaction.on_commit(partial(send_cart_alert_task.delay, cart_id=cart.pk))
+    # Only a heads-up: a publish lost with the broker down is logged, not re-sent.
+    on_commit_or_log(send_cart_alert_task.delay, cart_id=cart.pk)
 
 
 # ------------------------------------------------------------------------------

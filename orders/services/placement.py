@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -11,6 +10,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.after_commit import on_commit_or_log
 from catalog.exceptions import DiscountCodeRefused
 from catalog.models import Channel, Price, Variant
 from catalog.money import (
@@ -479,7 +479,7 @@ def _finish_placing(*, order: Order, lines: list[OrderLine], by=None) -> Order:
             line.quantity_backordered = backordered[line.pk]
             line.save(update_fields=["quantity_backordered"])
     if order.email:
-        transaction.on_commit(partial(send_order_email_task.delay, order_id=order.pk, kind="placed"))
+        on_commit_or_log(send_order_email_task.delay, order_id=order.pk, kind="placed")  # else the beat sends it
     return order
 
 

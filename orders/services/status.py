@@ -1,12 +1,12 @@
 """Status changes after placing, and the derived payment and fulfilment axes."""
 
 from decimal import Decimal
-from functools import partial
 
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from catalog.after_commit import on_commit_or_log
 from catalog.money import ZERO
 from catalog.services import release_discount_code
 from inventory.services import release_reservations
@@ -38,7 +38,7 @@ def cancel_order(*, order: Order, by=None, reason: str = "") -> Order:
             order, OrderEvent.Kind.STOCK, by=by, message=_("%(count)s reserved units released.") % {"count": released}
         )
     if order.email and order.number:
-        transaction.on_commit(partial(send_order_email_task.delay, order_id=order.pk, kind="cancelled"))
+        on_commit_or_log(send_order_email_task.delay, order_id=order.pk, kind="cancelled")  # else the beat sends it
     return order
 
 

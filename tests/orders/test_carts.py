@@ -283,6 +283,33 @@ def test_owner_is_alerted_once_about_a_cart_above_the_threshold(
     assert cart.owner_alerted_at is not None
 
 
+def test_a_cart_alert_refused_by_the_broker_leaves_the_cart_change_standing_and_the_next_change_sends_it(
+    web, owner, mailoutbox, django_capture_on_commit_callbacks, caplog
+):
+    from kombu.exceptions import OperationalError
+
+    # given
+    StoreSettings.objects.create(pk=1, cart_alert_above=Decimal("50.00"))
+    shirt = stocked_variant(channel=web, on_hand=10, price=Decimal("20.00"))
+    cart = get_or_create_cart(channel=web, session_key="s1")
+    refused = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    # when: the alert's publish is refused at commit
+    broker_down = patch("celery.app.task.Task.apply_async", side_effect=refused)
+    with broker_down, django_capture_on_commit_callbacks(execute=True):
+        add_to_cart(cart=cart, variant=shirt, quantity=3)  # 60: above
+    # then: the line is in the cart, nothing was sent, the refusal is logged
+    assert CartLine.objects.get(cart=cart).quantity == 3
+    assert mailoutbox == [] and "Connection refused" in caplog.text
+    cart.refresh_from_db()
+    assert cart.owner_alerted_at is None
+    # the cart's next change (broker back) sends the alert, once
+    with django_capture_on_commit_callbacks(execute=True):
+        add_to_cart(cart=cart, variant=shirt, quantity=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_to_cart(cart=cart, variant=shirt, quantity=1)
+    assert len(mailoutbox) == 1
+
+
 def test_a_failed_online_payment_after_placing_is_recorded_on_the_converted_cart(web):
     shirt = stocked_variant(channel=web, on_hand=5)
     cart = get_or_create_cart(channel=web, session_key="s1")
