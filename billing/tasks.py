@@ -45,3 +45,11 @@ def run_invoice_bulk_job(job_id: int) -> str:
     from billing.services import run_invoice_bulk_job as run
 
     return run(job_id=job_id).status
+
+
+@shared_task
+def requeue_lost_bulk_jobs() -> int:
+    """Beat: publish again bulk jobs still queued minutes after they were started (broker down at commit)."""
+    from billing.services.bulk import requeue_lost_bulk_jobs as requeue
+
+    return requeue()

@@ -184,6 +184,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "billing.tasks.resend_overdue_invoice_emails",
         "schedule": crontab(minute="*/5"),
     },
+    # https://crontab.guru/#*/5_*_*_*_* — "At every 5th minute": bulk invoice jobs still queued (broker down at commit).
+    "billing-requeue-lost-bulk-jobs": {
+        "task": "billing.tasks.requeue_lost_bulk_jobs",
+        "schedule": crontab(minute="*/5"),
+    },
     # https://crontab.guru/#15_*_*_*_* — "At minute 15" every hour: payment reminders, then cancellation.
     "billing-process-unpaid-orders": {
         "task": "billing.tasks.process_unpaid_orders",

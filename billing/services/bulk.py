@@ -14,12 +14,15 @@ Safe to run twice (a redelivered message, a second worker):
 - ZIP: the PDFs are rendered once (stored, skipped when they exist), the archive is written
   to a temporary name beside its final one and renamed into place, so a crash leaves no half
   ZIP and a second run replaces the same file.
+
+A job still queued some minutes after it was started lost its publish (the broker was down at
+commit): a beat task publishes it again (``requeue_lost_bulk_jobs``).
 """
 
 import os
 import tempfile
 import zipfile
-from functools import partial
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.files.storage import default_storage
@@ -32,9 +35,13 @@ from billing.exceptions import BillingError
 from billing.models import BulkJobKind, BulkJobStatus, Invoice, InvoiceBulkJob
 from billing.services.documents import render_invoice_pdf
 from billing.services.emails import resend_invoice_email
+from catalog.after_commit import on_commit_or_log, republish
 
 MAX_SELECTION = 500
 CHUNK_SIZE = 20
+# A job still queued this long after it was created is published again by the beat, for a day.
+REQUEUE_AFTER = timedelta(minutes=5)
+REQUEUE_WITHIN = timedelta(days=1)
 
 
 def result_name(job: InvoiceBulkJob) -> str:
@@ -68,8 +75,22 @@ def start_invoice_bulk_job(*, kind: str, numbers: list[str], by=None) -> Invoice
         )
     ids = [found[n] for n in sorted(wanted)]
     job = InvoiceBulkJob.objects.create(kind=kind, invoice_ids=ids, total=len(ids), created_by=by)
-    transaction.on_commit(partial(run_invoice_bulk_job_task.delay, job_id=job.pk))
+    on_commit_or_log(run_invoice_bulk_job_task.delay, job_id=job.pk)  # else the beat publishes it
     return job
+
+
+def requeue_lost_bulk_jobs(*, now=None) -> int:
+    """Beat: publish again the jobs still queued after ``REQUEUE_AFTER``; returns how many."""
+    from billing.tasks import run_invoice_bulk_job as run_invoice_bulk_job_task
+
+    now = now or timezone.now()
+    lost = InvoiceBulkJob.objects.filter(
+        status=BulkJobStatus.QUEUED, created_at__range=(now - REQUEUE_WITHIN, now - REQUEUE_AFTER)
+    )
+    return sum(
+        republish(run_invoice_bulk_job_task.delay, key=f"invoice-bulk-job:{pk}", job_id=pk)
+        for pk in lost.values_list("pk", flat=True)[:100]
+    )
 
 
 def run_invoice_bulk_job(*, job_id: int) -> InvoiceBulkJob:

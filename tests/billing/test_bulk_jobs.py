@@ -315,3 +315,48 @@ def test_resend_needs_the_permission_to_issue_invoices(client, invoices):
     assert refused.status_code == 403
     assert allowed.status_code == 302
     assert InvoiceBulkJob.objects.get().kind == "zip"
+
+
+# --- the broker down when the job is started ------------------------------------------------
+
+
+@pytest.mark.usefixtures("private_cache")
+def test_a_job_started_while_the_broker_is_down_is_kept_and_the_beat_runs_it_once(
+    staff_client, invoices, django_capture_on_commit_callbacks, caplog
+):
+    import datetime
+
+    import time_machine
+    from kombu.exceptions import OperationalError
+
+    from billing.tasks import requeue_lost_bulk_jobs
+
+    t0 = timezone.now()
+    refused = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    numbers = [i.number for i in invoices]
+    # given: the publish at commit is refused
+    broker_down = patch("celery.app.task.Task.apply_async", side_effect=refused)
+    with time_machine.travel(t0, tick=False), broker_down, django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(reverse("billing:invoice-bulk"), {"action": "resend", "selected": numbers})
+    # then: the page answers as usual; the job is kept, queued
+    job = InvoiceBulkJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("billing:invoice-job", args=[job.pk])
+    assert job.status == BulkJobStatus.QUEUED and mail.outbox == []
+    assert "Connection refused" in caplog.text
+    # when: the beat runs before the grace period, after it, and again
+    with time_machine.travel(t0 + datetime.timedelta(minutes=2), tick=False):
+        assert requeue_lost_bulk_jobs.delay().get() == 0
+    with time_machine.travel(t0 + datetime.timedelta(minutes=6), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert requeue_lost_bulk_jobs.delay().get() == 1
+        assert requeue_lost_bulk_jobs.delay().get() == 0
+    # then: the job ran once, each invoice was sent once
+    job.refresh_from_db()
+    assert job.status == BulkJobStatus.DONE and job.done == 3
+    assert len(mail.outbox) == 3
+    # a finished job is not due again, even with the beat's throttle forgotten
+    from django.core.cache import cache
+
+    cache.clear()  # the test's own cache
+    with time_machine.travel(t0 + datetime.timedelta(minutes=11), tick=False):
+        assert requeue_lost_bulk_jobs.delay().get() == 0
