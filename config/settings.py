@@ -219,6 +219,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "shipping.tasks.write_daily_manifests",
         "schedule": crontab(minute=0, hour=18),
     },
+    # https://crontab.guru/#*/5_*_*_*_* — "At every 5th minute": shipment e-mails, carrier hand-offs and order
+    # imports that a broker down at commit left unpublished.
+    "shipping-publish-due-work": {
+        "task": "shipping.tasks.publish_due_shipping_work",
+        "schedule": crontab(minute="*/5"),
+    },
     # https://crontab.guru/#*_*_*_*_* — "At every minute": outgoing webhook deliveries due for (another) attempt.
     "catalog-send-due-webhook-deliveries": {
         "task": "catalog.tasks.send_due_webhook_deliveries",

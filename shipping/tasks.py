@@ -34,3 +34,18 @@ def run_order_import(job_id: int) -> int | None:
 
     job = run(job_id=job_id)
     return job.done if job else None
+
+
+@shared_task
+def publish_due_shipping_work() -> dict:
+    """Beat: publish again what a broker down at commit lost — shipment e-mails, carrier
+    hand-offs, queued order imports; each task is safe to run twice."""
+    from shipping.services.emails import send_due_shipment_emails
+    from shipping.services.handoff import hand_off_due_shipments
+    from shipping.services.order_import import requeue_lost_order_imports
+
+    return {
+        "emails": send_due_shipment_emails(),
+        "handoffs": hand_off_due_shipments(),
+        "imports": requeue_lost_order_imports(),
+    }

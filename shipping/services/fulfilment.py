@@ -8,13 +8,13 @@ it is paid and everything has arrived. E-mails go out after commit, each once.
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import partial
 
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.after_commit import on_commit_or_log
 from inventory.exceptions import InventoryError
 from inventory.models import Location, Reservation
 from inventory.services import consume_reserved_stock
@@ -92,7 +92,7 @@ def _move(shipment: Shipment, *, to: str, by=None) -> None:
     emit_shipment_delivered(shipment=shipment, status=to)
     kind = EMAIL_ON.get(to)
     if kind and shipment.order.email:
-        transaction.on_commit(partial(send_shipment_email_task.delay, shipment_id=shipment.pk, kind=kind))
+        on_commit_or_log(send_shipment_email_task.delay, shipment_id=shipment.pk, kind=kind)  # else the beat sends it
 
 
 def _consume(shipment: Shipment, *, by=None) -> None:

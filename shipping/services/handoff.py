@@ -1,7 +1,9 @@
 """Handing shipments to carriers: a daily CSV manifest, or a signed JSON POST per shipment.
 
 Each shipment is handed over once: its ``CarrierHandoff`` row is the flag, checked and set
-under a row lock, so a retried task or a second manifest run sends nothing twice.
+under a row lock, so a retried task or a second manifest run sends nothing twice. A
+webhook hand-off still unsent some minutes after the shipment left (its publish was lost,
+the broker down at commit) is published again by a beat task (``hand_off_due_shipments``).
 """
 
 import csv
@@ -10,13 +12,13 @@ import json
 import urllib.error
 import urllib.request
 from datetime import date, datetime, time, timedelta
-from functools import partial
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.after_commit import on_commit_or_log, republish
 from shipping.models import LEFT_US_STATUSES, CarrierAccount, CarrierHandoff, CarrierKind, Shipment, ShipmentStatus
 from shipping.services.tracking_updates import SIGNATURE_HEADER, sign
 
@@ -35,6 +37,9 @@ MANIFEST_COLUMNS = (
     "shipped_at",
 )
 POST_TIMEOUT_SECONDS = 15
+# The beat leaves a hand-off to its own task for this long after shipping, and gives up after a day.
+REPUBLISH_AFTER = timedelta(minutes=5)
+REPUBLISH_WITHIN = timedelta(days=1)
 
 
 def carrier_for(shipment: Shipment) -> CarrierAccount | None:
@@ -49,7 +54,31 @@ def enqueue_handoff(shipment: Shipment) -> None:
 
     account = carrier_for(shipment)
     if account is not None and account.kind == CarrierKind.WEBHOOK and account.endpoint_url:
-        transaction.on_commit(partial(hand_off_shipment_task.delay, shipment_id=shipment.pk))
+        on_commit_or_log(hand_off_shipment_task.delay, shipment_id=shipment.pk)  # else the beat hands it off
+
+
+def hand_off_due_shipments(*, now=None) -> int:
+    """Beat: publish again the webhook hand-offs of shipments shipped some minutes ago (up to
+    a day) and not handed off; returns how many were published."""
+    from shipping.tasks import hand_off_shipment as hand_off_shipment_task
+
+    now = now or timezone.now()
+    shipped = (
+        Shipment.objects.filter(
+            shipped_at__range=(now - REPUBLISH_WITHIN, now - REPUBLISH_AFTER),
+            status__in=LEFT_US_STATUSES - {ShipmentStatus.PICKED_UP},
+        )
+        .exclude(carrier="")
+        .exclude(handoff__sent_at__isnull=False)
+        .order_by("pk")[:500]
+    )
+    return sum(
+        republish(hand_off_shipment_task.delay, key=f"shipment-handoff:{shipment.pk}", shipment_id=shipment.pk)
+        for shipment in shipped
+        if (account := carrier_for(shipment)) is not None
+        and account.kind == CarrierKind.WEBHOOK
+        and account.endpoint_url
+    )
 
 
 def shipment_payload(shipment: Shipment) -> dict:
@@ -191,4 +220,11 @@ def write_daily_manifests(*, day: date | None = None) -> list[str]:
     return names
 
 
-__all__ = ["build_manifest", "enqueue_handoff", "hand_off_shipment", "shipment_payload", "write_daily_manifests"]
+__all__ = [
+    "build_manifest",
+    "enqueue_handoff",
+    "hand_off_due_shipments",
+    "hand_off_shipment",
+    "shipment_payload",
+    "write_daily_manifests",
+]

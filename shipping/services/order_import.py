@@ -17,7 +17,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass, field
-from functools import partial
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.after_commit import on_commit_or_log, republish
 from catalog.models import Channel, Variant
 from inventory.exceptions import InventoryError
 from inventory.models import Location
@@ -40,6 +41,9 @@ logger = logging.getLogger(__name__)
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 10_000
 RESULTS_EVERY = 50
+# An import still queued this long after its upload is published again by the beat, for two days.
+REQUEUE_AFTER = timedelta(minutes=5)
+REQUEUE_WITHIN = timedelta(days=2)
 COLUMNS = (
     "external_reference",
     "channel",
@@ -311,8 +315,24 @@ def start_order_import(*, job: OrderImport, by=None) -> OrderImport:
         raise ImportFileError(_("This import has already been started."))
     if not job.preview.get("counts", {}).get("ready"):
         raise ImportFileError(_("No order in this file can be imported."))
-    transaction.on_commit(partial(run_order_import_task.delay, job_id=job.pk))
+    on_commit_or_log(run_order_import_task.delay, job_id=job.pk)  # else the beat publishes it
     return job
+
+
+def requeue_lost_order_imports(*, now=None) -> int:
+    """Beat: publish again the imports still queued some minutes after their upload (up to two
+    days; the job row has no time of its own for the start); the run claims the job, so a
+    publish that did get through runs it once. Returns how many were published."""
+    from shipping.tasks import run_order_import as run_order_import_task
+
+    now = now or timezone.now()
+    lost = OrderImport.objects.filter(
+        status=OrderImportStatus.QUEUED, created_at__range=(now - REQUEUE_WITHIN, now - REQUEUE_AFTER)
+    )
+    return sum(
+        republish(run_order_import_task.delay, key=f"order-import:{pk}", job_id=pk)
+        for pk in lost.order_by("pk").values_list("pk", flat=True)[:100]
+    )
 
 
 def _split_name(name: str) -> tuple[str, str]:

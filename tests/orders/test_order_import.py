@@ -291,3 +291,45 @@ def test_no_file_at_all(client, shop):
     response = client.post(reverse("orders:order-import"), {})
     assert response.status_code == 400
     assert not OrderImport.objects.exists()
+
+
+@pytest.mark.usefixtures("private_cache")
+def test_an_import_confirmed_while_the_broker_is_down_is_kept_and_the_beat_runs_it_once(
+    client, shop, django_capture_on_commit_callbacks, caplog
+):
+    import datetime
+    from unittest.mock import patch
+
+    import time_machine
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError
+
+    from shipping.services.order_import import requeue_lost_order_imports
+
+    t0 = timezone.now()
+    client.force_login(UserFactory(role=roles.STAFF))
+    refused = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    with time_machine.travel(t0, tick=False):
+        client.post(
+            reverse("orders:order-import"), {"file": SimpleUploadedFile("e.csv", csv_bytes(row("MP-1", "TEE", 1)))}
+        )
+        job = OrderImport.objects.get()
+        # when: the confirmation's publish is refused at commit
+        broker_down = patch("celery.app.task.Task.apply_async", side_effect=refused)
+        with broker_down, django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("orders:order-import-confirm", args=[job.pk]))
+    # then: the page answers as usual, the job is kept queued, no order yet
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == OrderImportStatus.QUEUED and not Order.objects.exists()
+    assert "Connection refused" in caplog.text
+    # the beat: nothing before the grace period; then the job, once
+    assert requeue_lost_order_imports(now=t0 + datetime.timedelta(minutes=2)) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_lost_order_imports(now=t0 + datetime.timedelta(minutes=6)) == 1
+    assert requeue_lost_order_imports(now=t0 + datetime.timedelta(minutes=7)) == 0
+    job.refresh_from_db()
+    assert job.status == OrderImportStatus.DONE and Order.objects.get().external_reference == "MP-1"
+    # a publish that did get through runs nothing more: the run claims the job
+    assert run_order_import(job_id=job.pk) is None
+    assert Order.objects.count() == 1
