@@ -199,21 +199,16 @@ def _fresh_entries(part: str, *, checked_at: datetime, recent: dict[date, dateti
     }
 
 
-def _fresh_day_entries(
-    part: str, days: set[date], *, checked_at: datetime, recent: dict[date, datetime]
-) -> dict[date, Entry]:
-    """Like ``_fresh_entries`` for a part kept one key per day (large values: only changed days are rewritten)."""
+def _day_entries(part: str, days: set[date]) -> dict[date, Entry]:
+    """The cached entries of ``days`` for a part kept one key per day (large values: only changed days are rewritten)."""
+    if not days:
+        return {}
     keys = {_cache_key(f"{part}:{day.isoformat()}"): day for day in days}
     try:
-        found = cache.get_many(list(keys))
+        return {keys[key]: entry for key, entry in cache.get_many(list(keys)).items()}
     except Exception:
         logger.warning("Dashboard cache unreachable; summing closed days from the database.", exc_info=True)
         return {}
-    return {
-        keys[key]: entry
-        for key, entry in found.items()
-        if _trusted(keys[key], entry.computed_at, checked_at=checked_at, recent=recent)
-    }
 
 
 def _keep_day_entries(part: str, entries: dict[date, Entry]) -> None:
@@ -411,6 +406,17 @@ class SkuTotals:
         self.names.update(other.names)
         return self
 
+    def subtract(self, other: "SkuTotals") -> "SkuTotals":
+        """Take a day out again (it changed, or left the window); a SKU left with nothing goes."""
+        units, cents = self.units, self.cents
+        for sku in other.units.keys() | other.cents.keys():
+            units[sku] = units.get(sku, 0) - other.units.get(sku, 0)
+            cents[sku] = cents.get(sku, 0) - other.cents.get(sku, 0)
+            if not units[sku] and not cents[sku]:
+                del units[sku], cents[sku]
+                self.names.pop(sku, None)
+        return self
+
 
 def _cents(amount: Decimal) -> int:
     # SQLite sums decimals as floats (93.8900000000001): round to the cent, never truncate.
@@ -432,8 +438,9 @@ def sku_sales(*, now: datetime, days: int, sales: SalesDays | None = None) -> di
     and of the closed days whose totals per SKU are not cached (or changed since), grouped
     by local day and SKU. A single day's lines are looked up by order id (see OrderIdIn),
     a run of days through the join on the orders. The closed days' total over the window
-    is cached as well (with the entries it was added from): a load with no change reads
-    that one small value instead of adding up every day's.
+    is cached as well, with the entries (and their times) it was added up from: a load with
+    no change reads that one small value; after a change, only the changed days (and the
+    day that left the window at midnight) are taken out of it and added in again.
     """
     helpers = _helpers()
     tz = helpers.store_timezone()
@@ -447,16 +454,28 @@ def sku_sales(*, now: datetime, days: int, sales: SalesDays | None = None) -> di
     closed = {today - timedelta(days=n) for n in range(1, days)}
     totals: dict[int, WindowTotal] = _cache_read("top-total") or {}
     total = totals.get(days)
-    if (
-        total is not None
-        and total.covered.keys() == closed
-        and all(_trusted(day, at, checked_at=checked_at, recent=recent) for day, at in total.covered.items())
-    ):
-        entries, missing = {}, set()
-    else:
-        total = None
-        entries = _fresh_day_entries("top", closed, checked_at=checked_at, recent=recent)
-        missing = closed - entries.keys()
+    # The days of the cached total still right; the others are taken out of it and added again.
+    kept = {
+        day
+        for day, at in (total.covered.items() if total else ())
+        if day in closed and _trusted(day, at, checked_at=checked_at, recent=recent)
+    }
+    dropped = set(total.covered) - kept if total else set()
+    found = _day_entries("top", dropped | (closed - kept))
+    entries = {
+        day: entry
+        for day, entry in found.items()
+        if day in closed and _trusted(day, entry.computed_at, checked_at=checked_at, recent=recent)
+    }
+    if total and any(day not in found or found[day].computed_at != total.covered[day] for day in dropped):
+        # A dropped day's entry is gone or was computed again since: add the whole window up anew.
+        total, kept = None, set()
+        entries |= {
+            day: entry
+            for day, entry in _day_entries("top", closed - entries.keys()).items()
+            if _trusted(day, entry.computed_at, checked_at=checked_at, recent=recent)
+        }
+    missing = closed - kept - entries.keys()
     sales_orders = Order.objects.exclude(status__in=helpers._NOT_SALES).filter(currency=settings.STORE_CURRENCY)
 
     def one_day(day: date, start: datetime, end: datetime, *, inclusive: bool = False):
@@ -484,15 +503,18 @@ def sku_sales(*, now: datetime, days: int, sales: SalesDays | None = None) -> di
         into.units[sku] = into.units.get(sku, 0) + row["units"]
         into.cents[sku] = into.cents.get(sku, 0) + _cents(row["revenue"])
         into.names[sku] = (row["name"], row["variant"])
-    if total is None:
-        if missing:
-            fresh = {day: Entry(computed_at=checked_at, value=skus) for day, skus in computed.items()}
-            _keep_day_entries("top", fresh)
-            entries |= fresh
-        window = SkuTotals()
-        for day in sorted(closed):
+    if missing:
+        fresh = {day: Entry(computed_at=checked_at, value=skus) for day, skus in computed.items()}
+        _keep_day_entries("top", fresh)
+        entries |= fresh
+    if dropped or kept != closed:
+        window = SkuTotals().add(total.skus) if total else SkuTotals()
+        for day in dropped if total else ():
+            window.subtract(found[day].value)
+        for day in sorted(closed - kept):
             window.add(entries[day].value)
-        total = WindowTotal(covered={day: entries[day].computed_at for day in closed}, skus=window)
+        covered = {day: total.covered[day] for day in kept} | {day: entries[day].computed_at for day in closed - kept}
+        total = WindowTotal(covered=covered, skus=window)
         _cache_write("top-total", {**totals, days: total})
     result = SkuTotals().add(total.skus).add(live)
     return {

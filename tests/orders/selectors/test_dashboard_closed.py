@@ -289,3 +289,31 @@ def test_the_warming_task_leaves_the_closed_days_cached_for_the_next_load(shop, 
     # then: the next load reads the days the task summed, and the task is on the schedule
     assert month_revenue() == Decimal("225.00")
     assert settings.CELERY_BEAT_SCHEDULE["orders-warm-dashboard"]["task"] == "orders.tasks.warm_dashboard"
+
+
+def test_a_day_leaving_the_window_at_midnight_is_taken_out_of_the_cached_total(shop):
+    # given: the top products cached on the 18th (the window reaches back to 17 February)
+    settled()
+    assert {p.sku: p.units for p in list_top_products(now=NOW)} == {"MUG": 5}
+
+    # when: two days later the 18 February order has left the 30 days, and the 18th is closed
+    later = {p.sku: p.units for p in list_top_products(now=NOW + timedelta(days=2))}
+
+    # then
+    assert later == {"MUG": 4}
+
+
+def test_a_changed_day_is_taken_out_of_the_cached_total_and_added_again(shop):
+    # given
+    settled()
+    list_top_products(now=NOW)
+    unseen_total(at(2026, 3, 2, 10, 0), "900.00")  # a quiet day: its cached sums stay
+
+    # when: another day's order line changes through its order's save
+    changed = Order.objects.get(placed_at=at(2026, 3, 17, 9, 0))
+    OrderLine.objects.filter(order=changed).update(quantity=3, line_total_amount=Decimal("120.00"))
+    changed.save()
+    top = {p.sku: (p.units, p.revenue) for p in list_top_products(now=NOW)}
+
+    # then: 17 March counted anew (3 + 1 units), the other days as cached
+    assert top == {"MUG": (7, Decimal("335.00"))}
