@@ -105,6 +105,11 @@ def _eager_celery(request):
         celery_app.conf.task_always_eager = previous
         return
     previous = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    # An eager result is read with .get(); a worker started in this process by an earlier test
+    # (tests/integration, services pass) leaves Celery's "joining would block" flag set behind it.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield
