@@ -21,6 +21,17 @@ DATE_BOUNDS = [
 MAX_ID = 2**63 - 1
 
 
+def parse_row_id(value) -> int | None:
+    """A row id typed or posted as text, or None when it cannot be one.
+
+    ASCII digits only ("²".isdigit() is true and int() refuses it) and at most ``MAX_ID``.
+    """
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > MAX_ID:
+        return None
+    return int(text)
+
+
 class ChannelsField(forms.ModelMultipleChoiceField):
     """The channels' checkboxes; a value that cannot be an id is refused here, before the query.
 
@@ -30,8 +41,7 @@ class ChannelsField(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value):
         for pk in value:
-            text = str(pk).strip()
-            if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:  # "²".isdigit() is true
+            if parse_row_id(pk) is None:
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
                 )

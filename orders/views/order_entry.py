@@ -28,6 +28,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from billing.exceptions import BillingError
 from billing.services import place_order_and_invoice_on_terms
+from catalog.forms import parse_row_id
 from catalog.models import Channel
 from catalog.money import ZERO, quantize
 from catalog.templatetags.money import format_money
@@ -329,12 +330,6 @@ def _initial_from_draft(draft: Order) -> tuple[dict, list[tuple[str, int]]]:
     return initial, [(line.sku, line.quantity) for line in draft.lines.all()]
 
 
-def _id_param(value: str | None) -> int | None:
-    """A query parameter's row id: ASCII digits, at most 18 ("²".isdigit() is true; int() refuses it)."""
-    value = value or ""
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
-
-
 def _named(new_customer: dict) -> bool:
     return any(new_customer[key].strip() for key in ("first_name", "last_name", "company_name"))
 
@@ -551,7 +546,7 @@ def entry_customer_search_view(request: HttpRequest) -> HttpResponse:
 @permission_required("orders.add_order", raise_exception=True)
 def entry_product_search_view(request: HttpRequest) -> HttpResponse:
     # A channel id that is not a number (a hand-edited URL) falls back to the default channel.
-    channel_id, customer_id = _id_param(request.GET.get("channel")), _id_param(request.GET.get("customer"))
+    channel_id, customer_id = parse_row_id(request.GET.get("channel")), parse_row_id(request.GET.get("customer"))
     channel = Channel.objects.filter(pk=channel_id).select_related("price_list").first() if channel_id else None
     channel = channel or _default_channel()
     customer = Customer.objects.select_related("group").filter(pk=customer_id).first() if customer_id else None

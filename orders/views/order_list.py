@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from pypdf import PdfWriter
 
+from catalog.forms import parse_row_id
 from catalog.templatetags.money import format_money
 from orders.exceptions import OrderError
 from orders.filters import SORT_KEYS, OrderFilter
@@ -500,9 +501,8 @@ def order_bulk_view(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(permission):
         raise PermissionDenied
     back = _back_url(request)
-    # ASCII digits only ("²".isdigit() is true, int() refuses it) and at most 18 of them (a 64-bit id).
-    ticked = request.POST.getlist("order")
-    ids = [int(pk) for pk in ticked if pk.isascii() and pk.isdigit() and len(pk) <= 18][:MAX_BULK_ORDERS]
+    ticked = (parse_row_id(pk) for pk in request.POST.getlist("order"))
+    ids = [pk for pk in ticked if pk is not None][:MAX_BULK_ORDERS]
     if not ids:
         messages.warning(request, _("Tick at least one order first."))
         return redirect(back)
