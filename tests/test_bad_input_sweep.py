@@ -42,10 +42,10 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 from django.test import Client, override_settings
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from config import roles
+from tests.url_patterns import walk_url_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -55,21 +55,8 @@ pytestmark = pytest.mark.django_db
 # --------------------------------------------------------------------------------------------
 
 
-def _walk(patterns, prefix="", namespace=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            if entry.namespace == "admin":
-                continue
-            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
-        elif isinstance(entry, URLPattern):
-            yield f"{namespace}{entry.name}", prefix + str(entry.pattern)
-
-
 SKIPPED_PREFIXES = ("api/", "static/", "media/", "admin/")
-PATTERNS = sorted(
-    (name, route) for name, route in _walk(get_resolver().url_patterns) if not route.startswith(SKIPPED_PREFIXES)
-)
+PATTERNS = sorted((name, route) for name, route in walk_url_patterns() if not route.startswith(SKIPPED_PREFIXES))
 # Reached without signing in: swept anonymously as well as by the Owner.
 PUBLIC_NAMES = {"login", "logout", "shipping:track"}
 PUBLIC_PREFIXES = ("shop/", "track/")

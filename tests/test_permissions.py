@@ -7,26 +7,15 @@ touching this file.
 import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.orders.factories import UserFactory
+from tests.url_patterns import walk_url_patterns
 
 pytestmark = pytest.mark.django_db
 
 # Reached without signing in, on purpose.
 PUBLIC = {"login", "logout", "shipping:track"}
 PUBLIC_PREFIXES = ("billing/webhooks/", "shipping/webhooks/", "webhooks/", "shop/", "api/")
-
-
-def _walk(patterns, prefix="", namespace=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            if entry.namespace == "admin":
-                continue
-            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
-        elif isinstance(entry, URLPattern):
-            yield f"{namespace}{entry.name}", prefix + str(entry.pattern)
 
 
 def _sample_path(route: str) -> str:
@@ -38,7 +27,7 @@ def _sample_path(route: str) -> str:
 
 BACK_OFFICE = sorted(
     (name, _sample_path(route))
-    for name, route in _walk(get_resolver().url_patterns)
+    for name, route in walk_url_patterns()
     if name not in PUBLIC and not route.startswith(PUBLIC_PREFIXES) and not route.startswith("static/")
 )
 
