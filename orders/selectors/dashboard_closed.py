@@ -356,18 +356,12 @@ class OrderIdIn(Expression):
 
 @dataclass(frozen=True)
 class SkuSales:
+    """One SKU's sales over a window, as ``sku_sales`` returns them."""
+
     units: int
     revenue: Decimal
     name: str
     variant: str
-
-    def __add__(self, other: "SkuSales") -> "SkuSales":
-        return SkuSales(
-            units=self.units + other.units,
-            revenue=self.revenue + other.revenue,
-            name=max(self.name, other.name),
-            variant=max(self.variant, other.variant),
-        )
 
 
 def _line_sums(lines):
